@@ -1,0 +1,87 @@
+import Foundation
+import SpikingCore
+
+/// How well a network classifies one data set, as the notebook's `test_accuracy` and
+/// `report_accuracy` measure it.
+public struct Evaluation: Codable, Equatable, Sendable {
+    /// Share of samples whose class is right, in percent.
+    public var accuracy: Double
+    /// Mean absolute difference between the true IPD and the midpoint of the predicted class, degrees.
+    public var absErrorDeg: Double
+    /// `confusion[estimated][true]` sample counts (the notebook's orientation).
+    public var confusion: [[Int]]
+    /// Number of samples.
+    public var samples: Int
+
+    /// Scores a set of predictions against true IPDs.
+    public init(trueIPDs: [Double], predictions: [Int], classes: IPDClasses) {
+        precondition(trueIPDs.count == predictions.count && !trueIPDs.isEmpty)
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes.count), count: classes.count)
+        var correct = 0
+        var error = 0.0
+        for (ipd, estimate) in zip(trueIPDs, predictions) {
+            let truth = Float(ipd)  // the notebook compares the float32 tensor of true IPDs
+            let label = classes.label(truth)
+            confusion[estimate][label] += 1
+            if label == estimate { correct += 1 }
+            error += abs(Double(truth) - classes.midpoint(estimate)) * 180 / Double.pi
+        }
+        accuracy = 100 * Double(correct) / Double(trueIPDs.count)
+        absErrorDeg = error / Double(trueIPDs.count)
+        self.confusion = confusion
+        samples = trueIPDs.count
+    }
+}
+
+/// A network's outputs on one data set with the resulting ``Evaluation``.
+public struct EvaluatedSet: Sendable {
+    /// The data set.
+    public var data: IPDDataset
+    /// The phase offset it was presented with.
+    public var offset: Double
+    /// The network's scores (and hidden records, if asked for).
+    public var scores: Scores
+    /// Predicted class of every sample.
+    public var predictions: [Int]
+    /// The metrics.
+    public var evaluation: Evaluation
+}
+
+extension Experiment {
+    /// Runs `network` on `data` presented with phase offset `offset` and scores it.
+    public func evaluate(
+        _ network: SpikingNetwork, on data: IPDDataset, offset: Double, engine: NetworkEngine, recordHidden: Bool = false
+    ) -> EvaluatedSet {
+        let raster = stimulus.spikes(for: data, offset: offset, threads: engine.threads)
+        let scores = engine.scores(network, raster: raster, samples: Array(0 ..< data.count), recordHidden: recordHidden)
+        let predictions = (0 ..< data.count).map(scores.prediction)
+        return EvaluatedSet(data: data, offset: offset, scores: scores, predictions: predictions,
+                            evaluation: Evaluation(trueIPDs: data.ipds, predictions: predictions, classes: classes))
+    }
+
+    /// Evaluates `network` on `count` fresh test sets drawn from `seed` (sets `first ..< first + count`).
+    public func evaluateTestSets(
+        _ network: SpikingNetwork, seed: UInt64, count: Int, first: Int = 0, engine: NetworkEngine
+    ) -> [Evaluation] {
+        (first ..< first + count).map { index in
+            let set = testSet(seed: seed, index: index)
+            return evaluate(network, on: set.data, offset: set.offset, engine: engine).evaluation
+        }
+    }
+}
+
+/// Mean and sample standard deviation of a list of numbers.
+public struct Summary: Codable, Equatable, Sendable {
+    /// The mean.
+    public var mean: Double
+    /// The sample standard deviation (0 for a single value).
+    public var std: Double
+
+    /// The summary of `values` (not empty).
+    public init(_ values: [Double]) {
+        mean = values.reduce(0, +) / Double(values.count)
+        let m = mean
+        std = values.count > 1
+            ? (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot() : 0
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import SpikingCore
+
+/// Something that happened during training, for progress displays and logs.
+public enum TrainingEvent: Sendable {
+    /// A training batch finished (`batch` of `batches`, 0-based) with its loss.
+    case batch(epoch: Int, batch: Int, batches: Int, loss: Double)
+    /// An epoch finished; `improved` when its validation loss is the best so far.
+    case epoch(epoch: Int, trainLoss: Double, validationLoss: Double, improved: Bool, seconds: Double)
+    /// Early stopping triggered after `epoch`; the best epoch was `bestEpoch`.
+    case earlyStop(epoch: Int, bestEpoch: Int)
+}
+
+/// Why training stopped before it was finished.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    /// The loss or a weight became NaN or infinite at `epoch`, `batch` (both 0-based).
+    case nonFinite(epoch: Int, batch: Int, what: String)
+    /// A stop was requested (signal); the state is that of the last completed epoch.
+    case interrupted(afterEpochs: Int)
+
+    public var description: String {
+        switch self {
+        case let .nonFinite(epoch, batch, what):
+            return "training diverged: the \(what) became NaN or infinite at epoch \(epoch + 1), batch \(batch + 1); try a smaller --lr"
+        case let .interrupted(epochs):
+            return "training interrupted after \(epochs) complete epochs"
+        }
+    }
+}
+
+/// The notebook's training loop (`train`): every epoch the training spikes are rebuilt over the
+/// fixed uniforms with a new phase offset, the samples are shuffled into batches, Adam takes a
+/// step per batch on the NLL of `log_softmax(outputScale * scores)`, the validation loss is
+/// measured on the validation set (also with a new offset), the best weights are copied, and
+/// training stops early when the oldest of the last `earlyStopWindow` validation losses is the
+/// lowest (checked after epoch `earlyStopAfter`).
+public struct Trainer {
+    /// The experiment.
+    public let experiment: Experiment
+    /// The engine that runs the network.
+    public let engine: NetworkEngine
+
+    /// A trainer for an experiment, running on `engine`.
+    public init(experiment: Experiment, engine: NetworkEngine) {
+        self.experiment = experiment
+        self.engine = engine
+    }
+
+    /// The state before the first epoch: the initial network and a fresh optimiser.
+    public func initialState() -> TrainingState {
+        let c = experiment.config
+        return TrainingState(
+            network: experiment.initialNetwork(),
+            optimizer: Adam(learningRate: c.lr, beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon))
+    }
+
+    /// Trains one epoch. `shouldStop` is asked after every batch; when it answers true the epoch
+    /// is abandoned and ``TrainingError/interrupted(afterEpochs:)`` thrown, `state` untouched.
+    /// Throws ``TrainingError/nonFinite(epoch:batch:what:)`` (state untouched) on divergence.
+    public func runEpoch(
+        _ state: inout TrainingState, observe: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }
+    ) throws {
+        let c = experiment.config
+        let e = state.epoch
+        let start = DispatchTime.now().uptimeNanoseconds
+        var next = state
+        let labels = experiment.trainingSet.labels(experiment.classes)
+        let raster = experiment.stimulus.spikes(
+            for: experiment.trainingSet, offset: RandomStream.trainOffset.unitDouble(seed: c.seed, e), threads: engine.threads)
+        var order = Array(0 ..< experiment.trainingSet.count)
+        var g = RandomStream.shuffle.generator(seed: c.seed, e)
+        order.shuffle(using: &g)
+        var losses: [Double] = []
+        for b in 0 ..< c.trainBatches {
+            let samples = Array(order[b * c.batchSize ..< (b + 1) * c.batchSize])
+            let result = engine.lossAndGradients(next.network, raster: raster, samples: samples,
+                                                 labels: samples.map { labels[$0] }, outputScale: c.outputScale)
+            guard result.loss.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: b, what: "loss") }
+            var parameters = [next.network.w1, next.network.w2]
+            next.optimizer.update(&parameters, gradients: [result.w1, result.w2])
+            next.network.w1 = parameters[0]
+            next.network.w2 = parameters[1]
+            guard next.network.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: b, what: "weights") }
+            losses.append(result.loss)
+            observe(.batch(epoch: e, batch: b, batches: c.trainBatches, loss: result.loss))
+            if shouldStop() { throw TrainingError.interrupted(afterEpochs: state.epoch) }
+        }
+        let validation = validationLoss(next.network, epoch: e)
+        guard validation.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: c.trainBatches - 1, what: "validation loss") }
+        let trainLoss = losses.reduce(0, +) / Double(losses.count)
+        next.trainLoss.append(trainLoss)
+        next.validationLoss.append(validation)
+        let improved = validation < next.bestValidationLoss
+        if improved {
+            next.bestValidationLoss = validation
+            next.best = next.network  // a copy: the notebook keeps a reference here (see README)
+            next.bestEpoch = e
+        }
+        next.epoch = e + 1
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        next.epochSeconds.append(seconds)
+        observe(.epoch(epoch: e, trainLoss: trainLoss, validationLoss: validation, improved: improved, seconds: seconds))
+        let window = next.validationLoss.suffix(c.earlyStopWindow)
+        if e > c.earlyStopAfter, let oldest = window.first, window.allSatisfy({ oldest <= $0 }) {
+            next.earlyStopEpoch = e
+            observe(.earlyStop(epoch: e, bestEpoch: next.bestEpoch ?? e))
+        }
+        state = next
+    }
+
+    /// The notebook's validation loss: the mean over validation batches of each batch's mean loss.
+    public func validationLoss(_ network: SpikingNetwork, epoch: Int) -> Double {
+        let c = experiment.config
+        let data = experiment.validationSet
+        let raster = experiment.stimulus.spikes(
+            for: data, offset: RandomStream.validationOffset.unitDouble(seed: c.seed, epoch), threads: engine.threads)
+        let scores = engine.scores(network, raster: raster, samples: Array(0 ..< data.count))
+        let labels = data.labels(experiment.classes)
+        var total = 0.0
+        for b in 0 ..< c.validationBatches {
+            var batch = 0.0
+            for n in b * c.batchSize ..< (b + 1) * c.batchSize {
+                let logits = (0 ..< c.classes).map { c.outputScale * scores.values[n * c.classes + $0] }
+                batch += Double(SoftmaxCrossEntropy.loss(logits: logits, label: labels[n]))
+            }
+            total += batch / Double(c.batchSize)
+        }
+        return total / Double(c.validationBatches)
+    }
+
+    /// The weights a finished run tests and saves (``ExperimentConfig/testWeights``).
+    public func finalNetwork(_ state: TrainingState) -> SpikingNetwork {
+        experiment.config.testWeights == .best && state.bestEpoch != nil ? state.best : state.network
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// A Poisson spike encoder locked to the phase of a sinusoid: channel `i` spikes at step `t` with
+/// probability `peak * ((1 + sin(a_t + b_i)) / 2) ^ power`, where `a_t` is a phase per time step
+/// and `b_i` a phase per channel. The uniform random number each comparison uses is a pure
+/// function of `(stream, t * channels + i)` (``CounterUniforms``): the "Poisson noise" is fixed
+/// for a stream while the phases change.
+public struct PhaseLockedPoisson: Equatable, Sendable {
+    /// Spike probability per step at the peak of the envelope (rate x step); the kernel uses it
+    /// rounded to single precision.
+    public var peakProbability: Double
+    /// Exponent of the envelope; higher values give sharper phase locking.
+    public var envelopePower: Double
+
+    /// An encoder with the given peak probability and envelope exponent.
+    public init(peakProbability: Double, envelopePower: Double) {
+        self.peakProbability = peakProbability
+        self.envelopePower = envelopePower
+    }
+
+    /// The exponent when it is a small whole number (computed by repeated multiplication).
+    var integerPower: Int? {
+        envelopePower == envelopePower.rounded() && (0 ... 16).contains(envelopePower) ? Int(envelopePower) : nil
+    }
+
+    /// Encodes one sample into `words` (`steps x wordsPerStep` words, e.g. one sample of a
+    /// ``SpikeRaster``), given `sin` and `cos` of the time phases and of the channel phases.
+    /// `sin(a + b)` is built by the addition formula in single precision, so a comparison that
+    /// lies within about 1e-7 of the boundary may differ from ``probability(phase:)``.
+    public func encode(
+        timeSin: [Float], timeCos: [Float], channelSin: [Float], channelCos: [Float], stream: UInt32,
+        into words: UnsafeMutablePointer<UInt64>, wordsPerStep: Int
+    ) {
+        precondition(timeSin.count == timeCos.count && channelSin.count == channelCos.count)
+        precondition(wordsPerStep * 64 >= channelSin.count)
+        PoissonKernel.encode(self, timeSin: timeSin, timeCos: timeCos, channelSin: channelSin,
+                             channelCos: channelCos, stream: stream, words: words, wordsPerStep: wordsPerStep)
+    }
+
+    /// The spike probability at total phase `phase`, by the direct formula in double precision.
+    public func probability(phase: Double) -> Double {
+        peakProbability * Foundation.pow(0.5 * (1 + sin(phase)), envelopePower)
+    }
+}
