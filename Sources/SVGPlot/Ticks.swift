@@ -16,7 +16,10 @@ public func niceTicks(_ range: ClosedRange<Double>, approximately n: Int) -> [Do
         upper += half
     }
     let target = Double(max(n, 2))
-    let exponent = Int(floor(log10((upper - lower) / (target - 1))))
+    // Divided before subtracting so that ranges spanning most of Double's range do not overflow.
+    let roughStep = upper / (target - 1) - lower / (target - 1)
+    guard roughStep.isFinite, roughStep > 0 else { return [] }
+    let exponent = Int(floor(log10(roughStep)))
     var best: [Double] = []
     var bestScore = Double.infinity
     for power in (exponent - 1)...(exponent + 1) {

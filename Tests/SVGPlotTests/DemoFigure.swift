@@ -20,7 +20,7 @@ enum DemoFigure {
                 .line(LineSeries(x: epochs, y: validation, label: "validation", markers: true)),
                 .reference(ReferenceLine(x: 24, color: "#2ca02c", label: "best epoch")),
                 .reference(ReferenceLine(x: 34, color: "#d62728", label: "early stop")),
-                .annotation(Annotation("validation loss rises", x: 30, y: 0.75, alignment: .middle)),
+                .annotation(Annotation("validation loss rises", x: 33, y: 0.62, alignment: .end)),
             ])
     }
 

@@ -85,9 +85,9 @@ final class FigureTests: XCTestCase {
     }
 
     func testBestLegendCornerAvoidsTheData() throws {
-        /// Which halves of the axes the legend box lies in, for a labelled line through `y`.
-        func legendSide(_ y: [Double]) throws -> (left: Bool, top: Bool) {
-            let (_, xml) = try render(Panel(marks: [.line(LineSeries(x: [0, 1, 2, 3], y: y, label: "accuracy"))]))
+        /// Which halves of the axes the legend box lies in, for a labelled line through `(x, y)`.
+        func legendSide(_ x: [Double], _ y: [Double]) throws -> (left: Bool, top: Bool) {
+            let (_, xml) = try render(Panel(marks: [.line(LineSeries(x: x, y: y, label: "accuracy"))]))
             let frame = try XCTUnwrap(xml.elements("rect", class: "frame").first?.attributes)
             let box = try XCTUnwrap(xml.elements("rect").first { $0.ancestorClasses.last == "legend" }?.attributes)
             let value = { (attributes: [String: String], key: String) in Double(attributes[key]!)! }
@@ -95,13 +95,14 @@ final class FigureTests: XCTestCase {
                 value(box, "x") < value(frame, "x") + value(frame, "width") / 2,
                 value(box, "y") < value(frame, "y") + value(frame, "height") / 2)
         }
-        let falling = try legendSide([3, 2, 1, 0])
+        let falling = try legendSide([0, 1, 2, 3], [3, 2, 1, 0])
         XCTAssertFalse(falling.left)
         XCTAssertTrue(falling.top)
-        let rising = try legendSide([0, 1, 2, 3])
+        let rising = try legendSide([0, 1, 2, 3], [0, 1, 2, 3])
         XCTAssertTrue(rising.left)
         XCTAssertTrue(rising.top)
-        let highThenDrop = try legendSide([3, 3, 3, 0])
+        // Along the top, then straight down the right edge: only the lower left corner is free.
+        let highThenDrop = try legendSide([0, 3, 3], [3, 3, 0])
         XCTAssertTrue(highThenDrop.left)
         XCTAssertFalse(highThenDrop.top)
     }

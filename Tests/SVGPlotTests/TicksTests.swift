@@ -48,6 +48,8 @@ final class TicksTests: XCTestCase {
         XCTAssertTrue(niceTicks(5...5, approximately: 5).contains(5))
         XCTAssertTrue(niceTicks(0...0, approximately: 5).contains(0))
         XCTAssertEqual(niceTicks(-Double.infinity...0, approximately: 5), [])
+        let huge = niceTicks(-1e308...1e308, approximately: 5)
+        XCTAssertEqual(huge.count, 5, "\(huge)")
     }
 
     func testLabelsHaveNoFloatNoise() {
