@@ -100,12 +100,20 @@ public struct Trainer {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         next.epochSeconds.append(seconds)
         observe(.epoch(epoch: e, trainLoss: trainLoss, validationLoss: validation, improved: improved, seconds: seconds))
-        let window = next.validationLoss.suffix(c.earlyStopWindow)
-        if e > c.earlyStopAfter, let oldest = window.first, window.allSatisfy({ oldest <= $0 }) {
+        if Self.shouldStopEarly(validationLoss: next.validationLoss, window: c.earlyStopWindow, after: c.earlyStopAfter) {
             next.earlyStopEpoch = e
             observe(.earlyStop(epoch: e, bestEpoch: next.bestEpoch ?? e))
         }
         state = next
+    }
+
+    /// The notebook's rule, checked after each epoch `e = validationLoss.count - 1`: stop when
+    /// `e > after` and `argmin(validationLoss[-window:]) == 0`, i.e. the oldest of the last
+    /// `window` losses is the lowest (ties go to the oldest, like `argmin`).
+    public static func shouldStopEarly(validationLoss: [Double], window: Int, after: Int) -> Bool {
+        let recent = validationLoss.suffix(window)
+        guard validationLoss.count - 1 > after, let oldest = recent.first else { return false }
+        return recent.allSatisfy { oldest <= $0 }
     }
 
     /// The notebook's validation loss: the mean over validation batches of each batch's mean loss.

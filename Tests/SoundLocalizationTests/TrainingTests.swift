@@ -1,0 +1,69 @@
+import SoundLocalization
+import SpikingCore
+import XCTest
+
+/// A reduced experiment (fewer samples and epochs) trained end to end.
+final class TrainingTests: XCTestCase {
+    static func smallConfig() -> ExperimentConfig {
+        var c = ExperimentConfig()
+        c.batchSize = 32
+        c.trainBatches = 16
+        c.validationBatches = 4
+        c.testBatches = 8
+        c.epochs = 12
+        c.lr = 0.01
+        return c
+    }
+
+    func train(_ config: ExperimentConfig, threads: Int) throws -> (Trainer, TrainingState) {
+        let trainer = Trainer(experiment: Experiment(config), engine: NetworkEngine(threads: threads))
+        var state = trainer.initialState()
+        while !state.isFinished(epochs: config.epochs) { try trainer.runEpoch(&state) }
+        return (trainer, state)
+    }
+
+    func testReducedRunLearnsFarAboveChance() throws {
+        let config = Self.smallConfig()
+        let (trainer, state) = try train(config, threads: 2)
+        XCTAssertEqual(state.trainLoss.count, state.epoch)
+        XCTAssertLessThan(state.trainLoss.last!, state.trainLoss.first! * 0.7, "the loss falls")
+        let test = trainer.experiment.evaluateTestSets(trainer.finalNetwork(state), seed: 0, count: 1, engine: trainer.engine)[0]
+        XCTAssertGreaterThan(test.accuracy, 40, "chance is 8.3%")
+        XCTAssertLessThan(test.absErrorDeg, 15)
+    }
+
+    func testSameSeedSameWeightsForAnyThreadCount() throws {
+        var config = Self.smallConfig()
+        config.epochs = 3
+        let a = try train(config, threads: 1).1
+        let b = try train(config, threads: 2).1
+        XCTAssertTrue(a.network == b.network && a.best == b.best && a.optimizer == b.optimizer, "threads 1 and 2 differ")
+        XCTAssertEqual(a.trainLoss, b.trainLoss)
+        XCTAssertEqual(a.validationLoss, b.validationLoss)
+        config.seed = 1
+        let c = try train(config, threads: 2).1
+        XCTAssertFalse(a.network.w1 == c.network.w1, "another seed, other weights")
+    }
+
+    func testBestWeightsAreACopy() throws {
+        var config = Self.smallConfig()
+        config.epochs = 6
+        let (trainer, state) = try train(config, threads: 2)
+        let best = try XCTUnwrap(state.bestEpoch)
+        XCTAssertEqual(state.validationLoss.min(), state.validationLoss[best])
+        XCTAssertTrue(trainer.finalNetwork(state) == state.best)
+        if best < state.epoch - 1 { XCTAssertFalse(state.best.w1 == state.network.w1) }
+        // the best copy reproduces its validation loss
+        XCTAssertEqual(trainer.validationLoss(state.best, epoch: best), state.validationLoss[best])
+    }
+
+    func testDivergenceIsReportedWithEpochAndBatch() throws {
+        var config = Self.smallConfig()
+        config.lr = 1e30
+        config.epochs = 2
+        XCTAssertThrowsError(try train(config, threads: 1)) { error in
+            guard case let .nonFinite(epoch, _, _)? = error as? TrainingError else { return XCTFail("\(error)") }
+            XCTAssertEqual(epoch, 0)
+        }
+    }
+}
