@@ -3,7 +3,8 @@
 /// in any order and on any thread, instead of being stored.
 ///
 /// The element hash is Chris Wellons' `triple32`, a bijection on 32-bit integers with very low
-/// bias, applied to `key + index * golden`. Uniforms have 24 random bits and lie in [0, 1).
+/// bias, applied to `key + index * golden`. Uniforms have 23 random bits (the top bits of the
+/// hash as the mantissa of a float in [1, 2), minus 1) and lie in [0, 1).
 public enum CounterUniforms {
     /// The 32-bit stream key of item `item` (e.g. a sample) of the stream family `key`.
     public static func streamKey(_ key: UInt64, item: Int) -> UInt32 {
@@ -13,15 +14,15 @@ public enum CounterUniforms {
     /// The uniform for element `index` of the stream with key `stream`.
     @inlinable
     public static func uniform(stream: UInt32, index: UInt32) -> Float {
-        Float(triple32(stream &+ index &* 0x9E37_79B9) >> 8) * 0x1p-24
+        Float(bitPattern: triple32(stream &+ index &* 0x9E37_79B9) >> 9 | 0x3F80_0000) - 1
     }
 
     /// Eight consecutive uniforms, elements `index ..< index + 8` of the stream.
-    @inlinable
+    @inlinable @inline(__always)
     public static func uniforms(stream: UInt32, index: UInt32) -> SIMD8<Float> {
         let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7) &+ index
         let h = triple32(SIMD8(repeating: stream) &+ lanes &* 0x9E37_79B9)
-        return SIMD8<Float>(h &>> 8) * 0x1p-24
+        return unsafeBitCast(h &>> 9 | 0x3F80_0000, to: SIMD8<Float>.self) - 1
     }
 
     /// `triple32` on one value.
@@ -36,7 +37,7 @@ public enum CounterUniforms {
     }
 
     /// `triple32` on eight lanes.
-    @inlinable
+    @inlinable @inline(__always)
     public static func triple32(_ value: SIMD8<UInt32>) -> SIMD8<UInt32> {
         var x = value
         x ^= x &>> 17; x &*= 0xED5A_D4BB

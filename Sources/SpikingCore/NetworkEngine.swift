@@ -151,7 +151,7 @@ private struct Prepared {
     init(_ network: SpikingNetwork, raster: SpikeRaster) {
         precondition(raster.channels == network.inputs && raster.steps == network.steps,
                      "raster of \(raster.channels) channels x \(raster.steps) steps for a network of \(network.inputs) x \(network.steps)")
-        let groups = (network.hiddenCount + 7) / 8
+        let groups = (network.hiddenCount + 31) / 32 * 4  // whole blocks of 32 neurons
         layout = SampleKernel.Layout(
             steps: network.steps, wordsPerStep: raster.wordsPerStep, groups: groups, classes: network.classes,
             alpha: network.hidden.alpha, threshold: network.hidden.threshold, surrogate: network.hidden.surrogate)

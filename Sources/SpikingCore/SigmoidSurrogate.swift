@@ -20,7 +20,7 @@ public struct SigmoidSurrogate: Equatable, Sendable, Codable {
     }
 
     /// The pseudo-derivative on eight lanes (the kernels' form, with ``SIMDMath/exp(_:)``).
-    @inlinable
+    @inlinable @inline(__always)
     public func derivative(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let s = 1 / (1 + SIMDMath.exp(-beta * x))
         return beta * s * (1 - s)

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import SVGPlot
+import SVGPlot
 
 final class FigureTests: XCTestCase {
     private func render(_ panels: Panel..., title: String = "") throws -> (svg: String, xml: XMLInspector) {
@@ -208,13 +208,20 @@ final class FigureTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), figure.svg())
     }
 
-    func testSVGNumberRoundsToTwoDecimals() {
-        XCTAssertEqual(svgNumber(3.14159), "3.14")
-        XCTAssertEqual(svgNumber(2.5), "2.5")
-        XCTAssertEqual(svgNumber(0.05), "0.05")
-        XCTAssertEqual(svgNumber(-1.999), "-2")
-        XCTAssertEqual(svgNumber(-0.001), "0")
-        XCTAssertEqual(svgNumber(.nan), "0")
-        XCTAssertEqual(svgNumber(1e300), "1000000000")
+    /// Coordinates are written rounded to two decimals without trailing zeros; non-finite ones become 0 and
+    /// huge ones are capped. The canvas size shows this on the root element and the background.
+    func testNumbersAreRoundedToTwoDecimals() throws {
+        let cases: [(Double, String)] = [
+            (3.14159, "3.14"), (2.5, "2.5"), (0.05, "0.05"), (480, "480"), (-1.999, "-2"), (-0.001, "0"),
+            (.nan, "0"), (.infinity, "0"), (1e300, "1000000000"),
+        ]
+        for (value, expected) in cases {
+            let xml = try XMLInspector.parse(Figure(width: value, height: 7.001).svg())
+            let root = try XCTUnwrap(xml.root)
+            XCTAssertEqual(root.attributes["width"], expected, "\(value)")
+            XCTAssertEqual(root.attributes["viewBox"], "0 0 \(expected) 7", "\(value)")
+            let background = try XCTUnwrap(xml.elements("rect").first)
+            XCTAssertEqual(background.attributes["width"], expected, "\(value)")
+        }
     }
 }

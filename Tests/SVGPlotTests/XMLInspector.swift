@@ -10,6 +10,8 @@ final class XMLInspector: NSObject, XMLParserDelegate {
         let attributes: [String: String]
         /// Classes of the enclosing elements, innermost last.
         let ancestorClasses: [String]
+        /// Positions in ``XMLInspector/elements`` of the enclosing elements, innermost last.
+        let ancestors: [Int]
         var text = ""
     }
 
@@ -42,13 +44,29 @@ final class XMLInspector: NSObject, XMLParserDelegate {
 
     var root: Element? { elements.first }
 
+    /// The elements inside `ancestor` (at any depth), in document order.
+    func descendants(of ancestor: Int) -> [Element] {
+        elements.filter { $0.ancestors.contains(ancestor) }
+    }
+
+    /// Positions in ``elements`` of the elements called `name`, optionally only those of class `className`.
+    func indices(_ name: String, class className: String? = nil) -> [Int] {
+        elements.indices.filter { elements[$0].name == name && (className == nil || elements[$0].attributes["class"] == className) }
+    }
+
+    /// `attribute` of `element`, or else of its nearest enclosing element that sets it, as SVG inherits
+    /// presentation attributes such as `font-size` and `text-anchor`.
+    func inherited(_ attribute: String, of element: Element) -> String? {
+        element.attributes[attribute] ?? element.ancestors.reversed().lazy.compactMap { self.elements[$0].attributes[attribute] }.first
+    }
+
     func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
         qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
     ) {
-        let ancestors = open.compactMap { elements[$0].attributes["class"] }
-        open.append(elements.count)
-        elements.append(Element(name: elementName, attributes: attributeDict, ancestorClasses: ancestors))
+        let ancestorClasses = open.compactMap { elements[$0].attributes["class"] }
+        elements.append(Element(name: elementName, attributes: attributeDict, ancestorClasses: ancestorClasses, ancestors: open))
+        open.append(elements.count - 1)
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {

@@ -30,18 +30,24 @@ enum PoissonKernel {
                         }
                         let x = sa * cb + ca * sb  // sin(a + b)
                         let q = 0.5 * (1 + x)
-                        var envelope = q
-                        if let n = integerPower {
-                            for _ in 1 ..< max(n, 1) { envelope *= q }
-                            if n == 0 { envelope = SIMD8(repeating: 1) }
-                        } else {
+                        var envelope: SIMD8<Float>
+                        switch integerPower {
+                        case 2?: envelope = q * q
+                        case let n?:
+                            envelope = SIMD8(repeating: 1)
+                            for _ in 0 ..< n { envelope *= q }
+                        case nil:
+                            envelope = q
                             for k in 0 ..< 8 { envelope[k] = Float(Foundation.pow(Double(q[k]), encoder.envelopePower)) }
                         }
                         let p = peak * envelope
                         let u = CounterUniforms.uniforms(stream: stream, index: UInt32(truncatingIfNeeded: t * channels + first))
                         var mask = u .< p
                         if lanes < 8 { mask = mask .& (SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7) .< UInt32(lanes)) }
-                        let byte = UInt64(SIMD8<UInt32>.zero.replacing(with: laneBits, where: mask).wrappedSum())
+                        // the lanes' bits, OR-reduced as a tree (which compiles to a few shuffles)
+                        let bits = unsafeBitCast(mask, to: SIMD8<UInt32>.self) & laneBits
+                        let four = bits.lowHalf | bits.highHalf, two = four.lowHalf | four.highHalf
+                        let byte = UInt64(two[0] | two[1])
                         row[block / 8] |= byte << UInt64(8 * (block % 8))
                     }
                 }

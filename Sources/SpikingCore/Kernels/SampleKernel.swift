@@ -1,16 +1,17 @@
 /// The hot loops of ``NetworkEngine``: one sample through the network, forward and backward.
 ///
-/// This file and ``SIMDMath`` are the only places that use unsafe pointers. Hidden neurons are
-/// processed eight at a time (`SIMD8<Float>`, `groups` lane groups, padding lanes held at zero).
-/// The input projection is a gather-sum of the weight rows of the inputs that spike, read
-/// straight from the bit-packed raster, and its weight gradient the matching scatter-add.
-/// Multiply-adds are never fused, so results do not depend on the CPU's instruction set.
-@usableFromInline
+/// This file, ``PoissonKernel`` and ``SIMDMath`` are the only places that use unsafe pointers.
+/// Hidden neurons are processed 32 at a time, as a ``Quad`` of four `SIMD8<Float>` held in
+/// registers through the time loop (padding lanes stay at zero). The input current is a
+/// gather-sum of the weight rows of the inputs that spike, read straight from the bit-packed
+/// raster, and its weight gradient the matching scatter-add. Multiply-adds are never fused, so
+/// results do not depend on the CPU's instruction set.
 enum SampleKernel {
     /// Shapes and constants shared by all samples of one call.
     struct Layout {
         let steps: Int
         let wordsPerStep: Int
+        /// Lane groups of eight hidden neurons, a multiple of four.
         let groups: Int
         let classes: Int
         let alpha: Float
@@ -18,50 +19,45 @@ enum SampleKernel {
         let surrogate: SigmoidSurrogate
     }
 
-    /// Runs one sample forward: input currents, the LIF time loop (recording what the backward
-    /// pass needs) and the time-weighted spike count `z`; writes `scale * z . w2` to `logits`.
+    /// Runs one sample forward: the LIF time loop with its input currents, recording what the
+    /// backward pass needs, and the time-weighted spike count `z`; writes `scale * z . w2` to `logits`.
     static func forward(
         _ l: Layout, input: UnsafePointer<UInt64>, w1: UnsafePointer<SIMD8<Float>>,
         w2t: UnsafePointer<SIMD8<Float>>, timeWeights: UnsafePointer<Float>, scale: Float,
         ws: ChunkWorkspace, logits: UnsafeMutablePointer<Float>
     ) {
         let g = l.groups
-        let cur = ws.cur, pre = ws.pre, mem = ws.mem, spk = ws.spk, z = ws.z
+        let pre = ws.pre, mem = ws.mem, spk = ws.spk
+        let thr = Quad(repeating: l.threshold)
         let last = l.steps - 1  // the input of the last step is never integrated
-        for t in 0 ..< last {
-            let row = cur + t * g
-            row.update(repeating: .zero, count: g)
-            let words = input + t * l.wordsPerStep
-            for w in 0 ..< l.wordsPerStep {
-                var bits = words[w]
-                while bits != 0 {
-                    let weights = w1 + (w * 64 + bits.trailingZeroBitCount) * g
-                    bits &= bits &- 1
-                    for k in 0 ..< g { row[k] += weights[k] }
-                }
-            }
-        }
-        let thr = SIMD8<Float>(repeating: l.threshold)
-        for k in 0 ..< g {
-            var v = SIMD8<Float>.zero
-            var s = SIMD8<Float>.zero
-            var zk = SIMD8<Float>.zero
-            spk[k] = .zero
+        for block in stride(from: 0, to: g, by: 4) {
+            var v = Quad.zero, s = Quad.zero, z = Quad.zero
+            Quad.zero.store(to: spk + block)
             for t in 0 ..< last {
-                let a = l.alpha * v + cur[t * g + k]
-                pre[t * g + k] = a
-                mem[t * g + k] = v
-                zk += timeWeights[t] * s  // s is the spike recorded at step t
-                let fired = SIMD8<Float>.zero.replacing(with: 1, where: v .> thr)
+                var current = Quad.zero
+                let words = input + t * l.wordsPerStep
+                for w in 0 ..< l.wordsPerStep {
+                    var bits = words[w]
+                    while bits != 0 {
+                        current += Quad(w1 + (w * 64 + bits.trailingZeroBitCount) * g + block)
+                        bits &= bits &- 1
+                    }
+                }
+                let i = t * g + block
+                let a = l.alpha * v + current
+                a.store(to: pre + i)
+                v.store(to: mem + i)
+                z += timeWeights[t] * s  // s is the spike recorded at step t
+                let fired = v.step(above: thr)
                 v = a * (1 - s)
                 s = fired
-                spk[(t + 1) * g + k] = s
+                s.store(to: spk + i + g)
             }
-            z[k] = zk
+            z.store(to: ws.z + block)
         }
         for c in 0 ..< l.classes {
             var acc = SIMD8<Float>.zero
-            for k in 0 ..< g { acc += z[k] * w2t[c * g + k] }
+            for k in 0 ..< g { acc += ws.z[k] * w2t[c * g + k] }
             logits[c] = scale * acc.sum()
         }
     }
@@ -74,9 +70,8 @@ enum SampleKernel {
         timeWeights: UnsafePointer<Float>, scale: Float, gradLogits: UnsafePointer<Float>, ws: ChunkWorkspace
     ) {
         let g = l.groups
-        let pre = ws.pre, mem = ws.mem, spk = ws.spk, z = ws.z
-        let q = ws.q, gv = ws.gv, gs = ws.gs, gh = ws.gh
-        for k in 0 ..< g { q[k] = .zero; gv[k] = .zero; gs[k] = .zero }
+        let pre = ws.pre, mem = ws.mem, spk = ws.spk, z = ws.z, q = ws.q, gradW1 = ws.gradW1
+        q.update(repeating: .zero, count: g)
         for c in 0 ..< l.classes {
             let gc = scale * gradLogits[c]
             for k in 0 ..< g {
@@ -84,28 +79,26 @@ enum SampleKernel {
                 q[k] += w2t[c * g + k] * gc
             }
         }
-        let thr = SIMD8<Float>(repeating: l.threshold)
-        for t in stride(from: l.steps - 2, through: 0, by: -1) {
-            let ct = timeWeights[t]
-            var any = false
-            for k in 0 ..< g {
-                let i = t * g + k
-                let notS = 1 - spk[i]
-                let gradCurrent = gv[k] * notS
-                let gradSpike = ct * q[k] - gv[k] * pre[i]
-                gv[k] = gradCurrent * l.alpha + gs[k] * l.surrogate.derivative(mem[i] - thr)
-                gs[k] = gradSpike
-                gh[k] = gradCurrent
-                any = any || gradCurrent != .zero
-            }
-            guard any else { continue }
-            let words = input + t * l.wordsPerStep
-            for w in 0 ..< l.wordsPerStep {
-                var bits = words[w]
-                while bits != 0 {
-                    let target = ws.gradW1 + (w * 64 + bits.trailingZeroBitCount) * g
-                    bits &= bits &- 1
-                    for k in 0 ..< g { target[k] += gh[k] }
+        let thr = Quad(repeating: l.threshold)
+        for block in stride(from: 0, to: g, by: 4) {
+            let qb = Quad(UnsafePointer(q + block))
+            var gv = Quad.zero, gs = Quad.zero
+            for t in stride(from: l.steps - 2, through: 0, by: -1) {
+                let i = t * g + block
+                let notS = 1 - Quad(UnsafePointer(spk + i))
+                let gradCurrent = gv * notS
+                let gradSpike = timeWeights[t] * qb - gv * Quad(UnsafePointer(pre + i))
+                gv = gradCurrent * l.alpha + gs * Quad(UnsafePointer(mem + i)).map { l.surrogate.derivative($0 - thr.a) }
+                gs = gradSpike
+                guard gradCurrent.isNonZero else { continue }
+                let words = input + t * l.wordsPerStep
+                for w in 0 ..< l.wordsPerStep {
+                    var bits = words[w]
+                    while bits != 0 {
+                        let target = gradW1 + (w * 64 + bits.trailingZeroBitCount) * g + block
+                        (Quad(UnsafePointer(target)) + gradCurrent).store(to: target)
+                        bits &= bits &- 1
+                    }
                 }
             }
         }
@@ -134,42 +127,52 @@ enum SampleKernel {
     }
 }
 
-/// The buffers one chunk of samples needs, allocated once and reused for every batch.
-final class ChunkWorkspace: @unchecked Sendable {
-    let cur, pre, mem, spk: UnsafeMutablePointer<SIMD8<Float>>
-    let z, q, gv, gs, gh: UnsafeMutablePointer<SIMD8<Float>>
-    let gradW1, gradW2t: UnsafeMutablePointer<SIMD8<Float>>
-    let gradW1Count, gradW2tCount: Int
-    let logits, gradLogits: UnsafeMutablePointer<Float>
-    private let all: [UnsafeMutablePointer<SIMD8<Float>>]
+/// Thirty-two floats as four `SIMD8<Float>`: the state of 32 hidden neurons, kept in registers.
+struct Quad {
+    var a, b, c, d: SIMD8<Float>
 
-    init(steps: Int, groups: Int, inputs: Int, classes: Int) {
-        func buffer(_ count: Int) -> UnsafeMutablePointer<SIMD8<Float>> {
-            let p = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: max(count, 1))
-            p.initialize(repeating: .zero, count: max(count, 1))
-            return p
-        }
-        cur = buffer(steps * groups); pre = buffer(steps * groups)
-        mem = buffer(steps * groups); spk = buffer(steps * groups)
-        z = buffer(groups); q = buffer(groups); gv = buffer(groups); gs = buffer(groups); gh = buffer(groups)
-        gradW1Count = inputs * groups
-        gradW2tCount = classes * groups
-        gradW1 = buffer(gradW1Count); gradW2t = buffer(gradW2tCount)
-        all = [cur, pre, mem, spk, z, q, gv, gs, gh, gradW1, gradW2t]
-        logits = .allocate(capacity: classes)
-        logits.initialize(repeating: 0, count: classes)
-        gradLogits = .allocate(capacity: classes)
-        gradLogits.initialize(repeating: 0, count: classes)
+    static let zero = Quad(a: .zero, b: .zero, c: .zero, d: .zero)
+
+    @inline(__always) init(a: SIMD8<Float>, b: SIMD8<Float>, c: SIMD8<Float>, d: SIMD8<Float>) {
+        self.a = a; self.b = b; self.c = c; self.d = d
     }
 
-    func clearGradients() {
-        gradW1.update(repeating: .zero, count: gradW1Count)
-        gradW2t.update(repeating: .zero, count: gradW2tCount)
+    @inline(__always) init(repeating x: Float) {
+        let v = SIMD8<Float>(repeating: x)
+        self.init(a: v, b: v, c: v, d: v)
     }
 
-    deinit {
-        for p in all { p.deallocate() }
-        logits.deallocate()
-        gradLogits.deallocate()
+    /// Loads four consecutive vectors.
+    @inline(__always) init(_ p: UnsafePointer<SIMD8<Float>>) {
+        self.init(a: p[0], b: p[1], c: p[2], d: p[3])
     }
+
+    @inline(__always) func store(to p: UnsafeMutablePointer<SIMD8<Float>>) {
+        p[0] = a; p[1] = b; p[2] = c; p[3] = d
+    }
+
+    @inline(__always) func map(_ f: (SIMD8<Float>) -> SIMD8<Float>) -> Quad {
+        Quad(a: f(a), b: f(b), c: f(c), d: f(d))
+    }
+
+    /// 1 where the lane is above `threshold`, else 0.
+    @inline(__always) func step(above threshold: Quad) -> Quad {
+        Quad(a: SIMD8.zero.replacing(with: 1, where: a .> threshold.a),
+             b: SIMD8.zero.replacing(with: 1, where: b .> threshold.b),
+             c: SIMD8.zero.replacing(with: 1, where: c .> threshold.c),
+             d: SIMD8.zero.replacing(with: 1, where: d .> threshold.d))
+    }
+
+    /// Whether any lane is not zero.
+    @inline(__always) var isNonZero: Bool {
+        any((a .!= .zero) .| (b .!= .zero) .| (c .!= .zero) .| (d .!= .zero))
+    }
+
+    @inline(__always) static func + (x: Quad, y: Quad) -> Quad { Quad(a: x.a + y.a, b: x.b + y.b, c: x.c + y.c, d: x.d + y.d) }
+    @inline(__always) static func - (x: Quad, y: Quad) -> Quad { Quad(a: x.a - y.a, b: x.b - y.b, c: x.c - y.c, d: x.d - y.d) }
+    @inline(__always) static func * (x: Quad, y: Quad) -> Quad { Quad(a: x.a * y.a, b: x.b * y.b, c: x.c * y.c, d: x.d * y.d) }
+    @inline(__always) static func * (x: Float, y: Quad) -> Quad { Quad(a: x * y.a, b: x * y.b, c: x * y.c, d: x * y.d) }
+    @inline(__always) static func * (x: Quad, y: Float) -> Quad { Quad(a: x.a * y, b: x.b * y, c: x.c * y, d: x.d * y) }
+    @inline(__always) static func - (x: Float, y: Quad) -> Quad { Quad(a: x - y.a, b: x - y.b, c: x - y.c, d: x - y.d) }
+    @inline(__always) static func += (x: inout Quad, y: Quad) { x = x + y }
 }

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import SoundLocalization
+import SpikelocOutput
+import SpikingCore
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the parts of a training epoch on the given settings.",
+        discussion: "Reports medians over --epochs timed epochs after one warm-up epoch. `scripts/bench-vs-pytorch.sh` runs this and the PyTorch reference one after the other and prints the ratios.")
+
+    @OptionGroup var experiment: ExperimentOptions
+    @OptionGroup var threading: ThreadOptions
+    @Option(name: .customLong("repeat"), help: "Timed epochs.") var timedEpochs = 5
+    @Flag(help: "Print one JSON object.") var json = false
+
+    struct Result: Codable {
+        var stimulusMs: Double
+        var trainBatchMs: Double
+        var valBatchMs: Double
+        var epochMs: Double
+        var peakRssMb: Double
+        var projected150EpochsS: Double
+        var threads: Int
+        var hidden: Int
+        var anfPerEar: Int
+        var batchSize: Int
+    }
+
+    func run() throws {
+        try Console.guarded {
+            guard timedEpochs > 0 else { throw ConfigError(option: "--repeat", message: "must be a positive whole number, got \(timedEpochs)") }
+            var config = try experiment.config()
+            config.earlyStopAfter = Int.max / 2  // never stop early while timing
+            let threads = try threading.count()
+            let exp = Experiment(config)
+            let engine = NetworkEngine(threads: threads)
+            let trainer = Trainer(experiment: exp, engine: engine)
+            var state = trainer.initialState()
+            try trainer.runEpoch(&state)  // warm-up
+
+            var stimulus: [Double] = [], trainBatch: [Double] = [], valBatch: [Double] = [], epoch: [Double] = []
+            let trainLabels = exp.trainingSet.labels(exp.classes)
+            let valLabels = exp.validationSet.labels(exp.classes)
+            for e in 0 ..< timedEpochs {
+                var raster = SpikeRaster(samples: 0, steps: 0, channels: 0), valRaster = raster
+                stimulus.append(time {
+                    raster = exp.stimulus.spikes(for: exp.trainingSet, offset: 0.1 * Double(e), threads: threads)
+                    valRaster = exp.stimulus.spikes(for: exp.validationSet, offset: 0.2 * Double(e), threads: threads)
+                })
+                var network = state.network, adam = state.optimizer
+                trainBatch.append(time {
+                    for b in 0 ..< config.trainBatches {
+                        let samples = Array(b * config.batchSize ..< (b + 1) * config.batchSize)
+                        let r = engine.lossAndGradients(network, raster: raster, samples: samples,
+                                                        labels: samples.map { trainLabels[$0] }, outputScale: config.outputScale)
+                        var p = [network.w1, network.w2]
+                        adam.update(&p, gradients: [r.w1, r.w2])
+                        network.w1 = p[0]; network.w2 = p[1]
+                    }
+                } / Double(config.trainBatches))
+                valBatch.append(time {
+                    for b in 0 ..< config.validationBatches {
+                        let samples = Array(b * config.batchSize ..< (b + 1) * config.batchSize)
+                        let s = engine.scores(network, raster: valRaster, samples: samples)
+                        var loss = 0.0
+                        for (k, n) in samples.enumerated() {
+                            let logits = (0 ..< config.classes).map { config.outputScale * s.values[k * config.classes + $0] }
+                            loss += Double(SoftmaxCrossEntropy.loss(logits: logits, label: valLabels[n]))
+                        }
+                        precondition(loss.isFinite)
+                    }
+                } / Double(config.validationBatches))
+                epoch.append(try time { try trainer.runEpoch(&state) })
+            }
+            var usage = rusage()
+            getrusage(0, &usage)  // RUSAGE_SELF
+            let epochMs = median(epoch)
+            let result = Result(
+                stimulusMs: median(stimulus), trainBatchMs: median(trainBatch), valBatchMs: median(valBatch), epochMs: epochMs,
+                peakRssMb: Double(usage.ru_maxrss) / 1024, projected150EpochsS: epochMs * 150 / 1000, threads: threads,
+                hidden: config.hidden, anfPerEar: config.anfPerEar, batchSize: config.batchSize)
+            if json {
+                print(String(decoding: JSONFiles.encode(result), as: UTF8.self).replacingOccurrences(of: "\n", with: ""))
+            } else {
+                print("spikeloc \(SpikelocVersion.current), \(threads) threads, hidden \(config.hidden), \(config.anfPerEar) fibres per ear, batch \(config.batchSize); medians of \(timedEpochs) epochs")
+                print(String(format: "stimulus rebuild (train + validation): %8.2f ms", result.stimulusMs))
+                print(String(format: "training batch (fwd + bwd + Adam):     %8.3f ms", result.trainBatchMs))
+                print(String(format: "validation batch (fwd + loss):         %8.3f ms", result.valBatchMs))
+                print(String(format: "full epoch:                            %8.2f ms", result.epochMs))
+                print(String(format: "peak memory (max RSS):                 %8.1f MB", result.peakRssMb))
+                print(String(format: "projected 150-epoch run:               %8.2f s", result.projected150EpochsS))
+            }
+        }
+    }
+
+    private func time(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let s = values.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
