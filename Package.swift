@@ -49,5 +49,6 @@ let package = Package(
         .testTarget(
             name: "SpikelocOutputTests", dependencies: ["SpikelocOutput", "SoundLocalization", "SpikingCore"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "SpikelocCLITests", dependencies: ["SpikelocOutput", "SoundLocalization", "SpikingCore"]),
     ]
 )

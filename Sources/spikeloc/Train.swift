@@ -6,66 +6,105 @@ import SpikingCore
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train the sound-localisation network (the notebook's experiment by default).")
+        abstract: "Train the sound-localisation network (the notebook's experiment by default).",
+        discussion: """
+        A checkpoint is written to the run folder after every epoch. SIGINT or SIGTERM stops after the current \
+        batch (exit status 130 or 143); `--resume RUN_DIR` continues from the last complete epoch and ends \
+        bit-identical to an uninterrupted run. A NaN or infinite loss or weight stops with exit status 3.
+        """)
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var threading: ThreadOptions
-    @Option(help: "Run folder for the model, metrics and report (default: runs/seed<SEED>-<date>-<time>).")
+    @Option(help: "Run folder for the model, metrics, checkpoint and report (default: runs/seed<SEED>-<date>-<time>).")
     var output: String?
     @Flag(help: "Overwrite an existing run folder.") var force = false
+    @Option(help: "Continue the run in this folder from its checkpoint (its configuration is used; other experiment options are ignored).")
+    var resume: String?
     @Option(help: "Test sets to evaluate after training (each with its own phase offset); figures are their mean.")
     var testSets = 1
 
     func run() throws {
         try Console.guarded {
             let start = Date()
-            let config = try experiment.config()
             guard testSets > 0 else { throw ConfigError(option: "--test-sets", message: "must be a positive whole number, got \(testSets)") }
             let threads = try threading.count()
-            let folder = try RunFolder.prepare(output.map { URL(fileURLWithPath: $0) } ?? RunFolder.defaultURL(seed: config.seed), force: force)
-            try JSONFiles.write(config, to: folder.config)
-
+            let (config, folder, initial) = try prepare()
             let exp = Experiment(config)
             let engine = NetworkEngine(threads: threads)
             let trainer = Trainer(experiment: exp, engine: engine)
-            var state = trainer.initialState()
-            print("Training \(config.inputs) inputs -> \(config.hidden) LIF -> \(config.classes) outputs on \(config.trainSamples) samples, seed \(config.seed), \(threads) threads\(config.dales ? ", Dale's law" : "")")
+            var state = initial ?? trainer.initialState()
+            if initial == nil {
+                print("Training \(config.inputs) inputs -> \(config.hidden) LIF -> \(config.classes) outputs on \(config.trainSamples) samples, seed \(config.seed), \(threads) threads\(config.dales ? ", Dale's law" : "")")
+            } else {
+                print("Resuming \(folder.url.path) after epoch \(state.epoch) of at most \(config.epochs), \(threads) threads")
+            }
+            let stop = StopRequest()
             let bar = ProgressBar()
-            while !state.isFinished(epochs: config.epochs) {
-                try trainer.runEpoch(&state, observe: { event in
-                    switch event {
-                    case let .batch(e, b, n, loss):
-                        if b % 8 == 7 || b == n - 1 {
-                            bar.update(label: "epoch \(e + 1)/\(config.epochs)", done: b + 1, total: n, note: String(format: "loss %.4f", loss))
+            do {
+                while !state.isFinished(epochs: config.epochs) {
+                    try trainer.runEpoch(&state, observe: { event in
+                        switch event {
+                        case let .batch(e, b, n, loss):
+                            if b % 8 == 7 || b == n - 1 {
+                                bar.update(label: "epoch \(e + 1)/\(config.epochs)", done: b + 1, total: n, note: String(format: "loss %.4f", loss))
+                            }
+                        case let .epoch(e, train, validation, improved, seconds):
+                            bar.clear()
+                            print(String(format: "epoch %3d  train loss %.4f  validation loss %.4f%@  %.2f s", e + 1, train, validation, improved ? " *" : "  ", seconds))
+                        case let .earlyStop(e, best):
+                            print("Early stop after epoch \(e + 1): no validation improvement on epoch \(best + 1) for \(config.earlyStopWindow - 1) epochs")
                         }
-                    case let .epoch(e, train, validation, improved, seconds):
-                        bar.clear()
-                        print(String(format: "epoch %3d  train loss %.4f  validation loss %.4f%@  %.2f s", e + 1, train, validation, improved ? " *" : "  ", seconds))
-                    case let .earlyStop(e, best):
-                        print("Early stop after epoch \(e + 1): no validation improvement on epoch \(best + 1) for \(config.earlyStopWindow - 1) epochs")
-                    }
-                })
+                    }, shouldStop: { stop.received != nil })
+                    try Checkpoint(config: config, state: state).save(to: folder.checkpoint)
+                }
+            } catch TrainingError.interrupted(let epochs) {
+                bar.clear()
+                let sig = stop.received ?? SIGINT
+                Console.error("spikeloc: interrupted after \(epochs) complete epochs; the checkpoint in \(folder.url.path) holds them.")
+                Console.error("Resume with: spikeloc train --resume \(folder.url.path)")
+                throw ExitCode(128 + sig)
+            } catch let error as TrainingError {
+                bar.clear()
+                if state.bestEpoch != nil {
+                    try SavedModel(config: config, network: state.best).save(to: folder.model)
+                    Console.error("spikeloc: kept the checkpoint of epoch \(state.epoch) and the best model so far (epoch \(state.bestEpoch! + 1)) in \(folder.url.path)")
+                }
+                throw error
             }
             let network = trainer.finalNetwork(state)
             let trainEval = exp.evaluate(network, on: exp.trainingSet,
                                          offset: RandomStream.trainEvaluationOffset.unitDouble(seed: config.seed), engine: engine)
             let tests = exp.evaluateTestSets(network, seed: config.seed, count: testSets, engine: engine)
-            let accuracy = Summary(tests.map(\.accuracy)), error = Summary(tests.map(\.absErrorDeg))
+            let metrics = RunMetrics(config: config, state: state, threads: threads, train: trainEval.evaluation,
+                                     tests: tests, wallSeconds: Date().timeIntervalSince(start))
             let tested = config.testWeights == .best ? "best (epoch \((state.bestEpoch ?? 0) + 1))" : "final"
-            print(String(format: "Chance accuracy level: %.1f%%", 100 / Double(config.classes)))
-            print(String(format: "Train classifier accuracy: %.1f%%, absolute error: %.2f deg", trainEval.evaluation.accuracy, trainEval.evaluation.absErrorDeg))
+            print(String(format: "Chance accuracy level: %.1f%%", metrics.chanceAccuracy))
+            print(String(format: "Train classifier accuracy: %.1f%%, absolute error: %.2f deg", metrics.trainAccuracy, metrics.trainAbsErrorDeg))
             if testSets == 1 {
-                print(String(format: "Test classifier accuracy: %.1f%%, absolute error: %.2f deg", accuracy.mean, error.mean))
+                print(String(format: "Test classifier accuracy: %.1f%%, absolute error: %.2f deg", metrics.testAccuracy, metrics.testAbsErrorDeg))
                 print("  (\(tested) weights, 1 test set of \(config.testSamples) samples with one phase offset; it moves by about 2 points from set to set: use --test-sets N or `spikeloc evaluate --repeats N`)")
             } else {
-                print(String(format: "Test classifier accuracy: %.1f%% +- %.1f, absolute error: %.2f deg", accuracy.mean, accuracy.std, error.mean))
+                print(String(format: "Test classifier accuracy: %.1f%% +- %.1f, absolute error: %.2f deg", metrics.testAccuracy, metrics.testAccuracyStd, metrics.testAbsErrorDeg))
                 print("  (\(tested) weights, mean +- std over \(testSets) test sets of \(config.testSamples) samples)")
             }
             try SavedModel(config: config, network: network).save(to: folder.model)
-            let metrics = RunMetrics(config: config, state: state, threads: threads, train: trainEval.evaluation,
-                                     tests: tests, wallSeconds: Date().timeIntervalSince(start))
             try JSONFiles.write(metrics, to: folder.metrics)
-            print("Wrote \(folder.url.path)/: model.safetensors, metrics.json, config.json (\(String(format: "%.1f", metrics.wallSeconds)) s)")
+            print("Wrote \(folder.url.path)/: model.safetensors, metrics.json, config.json, checkpoint.safetensors (\(String(format: "%.1f", metrics.wallSeconds)) s)")
         }
+    }
+
+    /// The configuration, the run folder and, when resuming, the state to continue from.
+    private func prepare() throws -> (ExperimentConfig, RunFolder, TrainingState?) {
+        guard let resume else {
+            let config = try experiment.config()
+            let folder = try RunFolder.prepare(output.map { URL(fileURLWithPath: $0) } ?? RunFolder.defaultURL(seed: config.seed), force: force)
+            try JSONFiles.write(config, to: folder.config)
+            return (config, folder, nil)
+        }
+        guard output == nil else { throw ConfigError(option: "--output", message: "cannot be combined with --resume (the run continues in its own folder)") }
+        let folder = RunFolder(url: URL(fileURLWithPath: resume))
+        let checkpoint = try Checkpoint.load(from: folder.checkpoint)
+        _ = try RunFolder.prepare(folder.url, force: true)  // still writable?
+        return (checkpoint.config, folder, checkpoint.state)
     }
 }
