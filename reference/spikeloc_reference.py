@@ -770,7 +770,9 @@ def cmd_fixtures(args):
     with open(os.path.join(out, "adam_steps.json"), "w") as f:
         json.dump(adam, f, separators=sep)
 
-    # (c) a safetensors file written by PyTorch
+    # (c) a safetensors file written by PyTorch (for the model-file tests)
+    out = args.model_out
+    os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
     w1, w2, _ = init_weight_matrices(cfg, ie_ratio=cfg.ie_ratio)
     save_file({"w1": w1.detach().contiguous(), "w2": w2.detach().contiguous()},
@@ -781,8 +783,9 @@ def cmd_fixtures(args):
     for c in cases:
         print(f"case {c['name']}: seed {c['seed']}, w1 scale {c['w1_scale']}, loss {c['loss']!r}, "
               f"hidden spikes {c['hidden_spike_count']}, min margin {c['min_margin']:.3g}")
-    for fn in sorted(os.listdir(out)):
-        print(f"{fn}: {os.path.getsize(os.path.join(out, fn))} bytes")
+    for folder in sorted({args.out, args.model_out}):
+        for fn in sorted(os.listdir(folder)):
+            print(f"{folder}/{fn}: {os.path.getsize(os.path.join(folder, fn))} bytes")
 
 
 # ---------------------------------------------------------------------------
@@ -821,7 +824,10 @@ def main(argv=None):
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("fixtures", help="write the Swift test fixtures")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", default="Tests/SpikingCoreTests/Fixtures",
+                   help="folder for gradient_parity.json and adam_steps.json")
+    p.add_argument("--model-out", default="Tests/SpikelocOutputTests/Fixtures",
+                   help="folder for torch_model.safetensors and torch_model_expected.json")
     p.add_argument("--batch", type=int, default=8, help="samples per gradient-parity case")
     p.add_argument("--shortest-floats", action="store_true",
                    help="write gradient_parity.json floats as the shortest float32 round-trip decimal "
