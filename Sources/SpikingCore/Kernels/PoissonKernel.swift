@@ -7,49 +7,72 @@ enum PoissonKernel {
         _ encoder: PhaseLockedPoisson, timeSin: [Float], timeCos: [Float], channelSin: [Float], channelCos: [Float],
         stream: UInt32, words: UnsafeMutablePointer<UInt64>, wordsPerStep: Int
     ) {
+        switch encoder.integerPower {
+        case 2?: run(Square(), encoder, timeSin, timeCos, channelSin, channelCos, stream, words, wordsPerStep)
+        case let n?: run(WholePower(n: n), encoder, timeSin, timeCos, channelSin, channelCos, stream, words, wordsPerStep)
+        case nil: run(RealPower(power: encoder.envelopePower), encoder, timeSin, timeCos, channelSin, channelCos, stream, words, wordsPerStep)
+        }
+    }
+
+    /// `q^power` on eight lanes, chosen once per sample so the loop has no branch for it.
+    protocol Envelope { func callAsFunction(_ q: SIMD8<Float>) -> SIMD8<Float> }
+
+    struct Square: Envelope {
+        @inline(__always) func callAsFunction(_ q: SIMD8<Float>) -> SIMD8<Float> { q * q }
+    }
+
+    struct WholePower: Envelope {
+        let n: Int
+        @inline(__always) func callAsFunction(_ q: SIMD8<Float>) -> SIMD8<Float> {
+            var r = SIMD8<Float>(repeating: 1)
+            for _ in 0 ..< n { r *= q }
+            return r
+        }
+    }
+
+    struct RealPower: Envelope {
+        let power: Double
+        func callAsFunction(_ q: SIMD8<Float>) -> SIMD8<Float> {
+            var r = q
+            for k in 0 ..< 8 { r[k] = Float(Foundation.pow(Double(q[k]), power)) }
+            return r
+        }
+    }
+
+    @inline(__always)
+    private static func run<E: Envelope>(
+        _ envelope: E, _ encoder: PhaseLockedPoisson, _ timeSin: [Float], _ timeCos: [Float], _ channelSin: [Float],
+        _ channelCos: [Float], _ stream: UInt32, _ words: UnsafeMutablePointer<UInt64>, _ wordsPerStep: Int
+    ) {
         let channels = channelSin.count, steps = timeSin.count
         let blocks = (channels + 7) / 8
         words.update(repeating: 0, count: steps * wordsPerStep)
         let laneBits = SIMD8<UInt32>(1, 2, 4, 8, 16, 32, 64, 128)
         let peak = SIMD8<Float>(repeating: Float(encoder.peakProbability))
-        let integerPower = encoder.integerPower
-        channelSin.withUnsafeBufferPointer { bs in
-            channelCos.withUnsafeBufferPointer { bc in
-                for t in 0 ..< steps {
-                    let sa = SIMD8<Float>(repeating: timeSin[t]), ca = SIMD8<Float>(repeating: timeCos[t])
-                    let row = words + t * wordsPerStep
-                    for block in 0 ..< blocks {
-                        let first = block * 8
-                        let lanes = min(8, channels - first)
-                        var sb = SIMD8<Float>.zero, cb = SIMD8<Float>.zero
-                        if lanes == 8 {
-                            sb = UnsafeRawPointer(bs.baseAddress! + first).loadUnaligned(as: SIMD8<Float>.self)
-                            cb = UnsafeRawPointer(bc.baseAddress! + first).loadUnaligned(as: SIMD8<Float>.self)
-                        } else {
-                            for k in 0 ..< lanes { sb[k] = bs[first + k]; cb[k] = bc[first + k] }
-                        }
-                        let x = sa * cb + ca * sb  // sin(a + b)
-                        let q = 0.5 * (1 + x)
-                        var envelope: SIMD8<Float>
-                        switch integerPower {
-                        case 2?: envelope = q * q
-                        case let n?:
-                            envelope = SIMD8(repeating: 1)
-                            for _ in 0 ..< n { envelope *= q }
-                        case nil:
-                            envelope = q
-                            for k in 0 ..< 8 { envelope[k] = Float(Foundation.pow(Double(q[k]), encoder.envelopePower)) }
-                        }
-                        let p = peak * envelope
-                        let u = CounterUniforms.uniforms(stream: stream, index: UInt32(truncatingIfNeeded: t * channels + first))
-                        var mask = u .< p
-                        if lanes < 8 { mask = mask .& (SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7) .< UInt32(lanes)) }
-                        // the lanes' bits, OR-reduced as a tree (which compiles to a few shuffles)
-                        let bits = unsafeBitCast(mask, to: SIMD8<UInt32>.self) & laneBits
-                        let four = bits.lowHalf | bits.highHalf, two = four.lowHalf | four.highHalf
-                        let byte = UInt64(two[0] | two[1])
-                        row[block / 8] |= byte << UInt64(8 * (block % 8))
-                    }
+        // the channel phases, padded to whole blocks; lanes past the last channel are masked off
+        var sb = [SIMD8<Float>](repeating: .zero, count: blocks), cb = sb
+        var valid = [SIMD8<UInt32>](repeating: .zero, count: blocks)
+        for c in 0 ..< channels {
+            sb[c / 8][c % 8] = channelSin[c]
+            cb[c / 8][c % 8] = channelCos[c]
+            valid[c / 8][c % 8] = ~0
+        }
+        for t in 0 ..< steps {
+            let sa = SIMD8<Float>(repeating: timeSin[t]), ca = SIMD8<Float>(repeating: timeCos[t])
+            let row = words + t * wordsPerStep
+            var pending = SIMD8<UInt32>.zero
+            for block in 0 ..< blocks {
+                let x = sa * cb[block] + ca * sb[block]  // sin(a + b)
+                let p = peak * envelope(0.5 * (1 + x))
+                let u = CounterUniforms.uniforms(stream: stream, index: UInt32(truncatingIfNeeded: t &* channels &+ block &* 8))
+                let mask = unsafeBitCast(u .< p, to: SIMD8<UInt32>.self) & valid[block]
+                // lane k of block b is bit 8 (b % 4) + k of a 32-bit half word: collect four
+                // blocks with vector ORs, then reduce the lanes once (a few shuffles)
+                pending |= mask & (laneBits &<< UInt32(8 &* (block & 3)))
+                if block & 3 == 3 || block == blocks &- 1 {
+                    let four = pending.lowHalf | pending.highHalf, two = four.lowHalf | four.highHalf
+                    row[block >> 3] |= UInt64(two[0] | two[1]) << UInt64(32 &* (block >> 2 & 1))
+                    pending = .zero
                 }
             }
         }
