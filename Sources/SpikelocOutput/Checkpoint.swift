@@ -7,7 +7,7 @@ import SpikingCore
 /// and the configuration, Adam's step and the loss histories as JSON in the metadata. Every
 /// random number of an epoch derives from the seed and the epoch number (``RandomStream``), so
 /// this is all a resumed run needs to continue bit-identically.
-public struct Checkpoint: Sendable {
+public struct Checkpoint: SafetensorsDocument, Sendable {
     /// The run's configuration.
     public var config: ExperimentConfig
     /// The training state.
@@ -55,20 +55,6 @@ public struct Checkpoint: Sendable {
             "spikeloc_config": String(decoding: JSONFiles.encode(config), as: UTF8.self),
             "spikeloc_progress": String(decoding: JSONFiles.encode(progress), as: UTF8.self),
         ])
-    }
-
-    /// Writes the checkpoint atomically (a crash leaves the previous checkpoint intact).
-    public func save(to url: URL) throws {
-        try FileProblem.writeAtomically(safetensors.serialized(), to: url)
-    }
-
-    /// Reads a checkpoint; throws a ``ModelFileError`` naming the file and the problem.
-    public static func load(from url: URL) throws -> Checkpoint {
-        do {
-            return try Checkpoint(Safetensors(contentsOf: url))
-        } catch let e as SafetensorsError {
-            throw ModelFileError(path: url.path, reason: e.reason)
-        }
     }
 
     /// The checkpoint held by a parsed safetensors file.

@@ -6,7 +6,7 @@ import SpikingCore
 /// network uses (already `|w| * sign` under Dale's law) as tensors `w1` `[inputs, hidden]` and
 /// `w2` `[hidden, classes]`, float32, with the run's configuration as JSON in the header's
 /// `__metadata__` under `spikeloc_config`.
-public struct SavedModel: Equatable, Sendable {
+public struct SavedModel: SafetensorsDocument, Equatable, Sendable {
     /// The configuration the model was trained with (defaults, sized from the tensors, for a
     /// file without spikeloc metadata, e.g. one written from PyTorch).
     public var config: ExperimentConfig
@@ -39,20 +39,6 @@ public struct SavedModel: Equatable, Sendable {
                       "w2": .init(shape: [w2.rows, w2.columns], values: w2.values)],
             metadata: ["format": "spikeloc-model", "spikeloc_version": SpikelocVersion.current,
                        "spikeloc_config": String(decoding: JSONFiles.encode(config), as: UTF8.self)])
-    }
-
-    /// Writes the model atomically.
-    public func save(to url: URL) throws {
-        try FileProblem.writeAtomically(safetensors.serialized(), to: url)
-    }
-
-    /// Reads a model; throws a ``ModelFileError`` naming the file and the problem.
-    public static func load(from url: URL) throws -> SavedModel {
-        do {
-            return try SavedModel(Safetensors(contentsOf: url))
-        } catch let e as SafetensorsError {
-            throw ModelFileError(path: url.path, reason: e.reason)
-        }
     }
 
     /// The model held by a parsed safetensors file.

@@ -88,7 +88,7 @@ enum SampleKernel {
                 let notS = 1 - Quad(UnsafePointer(spk + i))
                 let gradCurrent = gv * notS
                 let gradSpike = timeWeights[t] * qb - gv * Quad(UnsafePointer(pre + i))
-                gv = gradCurrent * l.alpha + gs * Quad(UnsafePointer(mem + i)).map { l.surrogate.derivative($0 - thr.a) }
+                gv = gradCurrent * l.alpha + gs * (Quad(UnsafePointer(mem + i)) - thr).surrogateDerivative(l.surrogate)
                 gs = gradSpike
                 guard gradCurrent.isNonZero else { continue }
                 let words = input + t * l.wordsPerStep
@@ -151,8 +151,9 @@ struct Quad {
         p[0] = a; p[1] = b; p[2] = c; p[3] = d
     }
 
-    @inline(__always) func map(_ f: (SIMD8<Float>) -> SIMD8<Float>) -> Quad {
-        Quad(a: f(a), b: f(b), c: f(c), d: f(d))
+    /// The surrogate's pseudo-derivative of every lane.
+    @inline(__always) func surrogateDerivative(_ s: SigmoidSurrogate) -> Quad {
+        Quad(a: s.derivative(a), b: s.derivative(b), c: s.derivative(c), d: s.derivative(d))
     }
 
     /// 1 where the lane is above `threshold`, else 0.
