@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "SoundLocalizationTests", dependencies: ["SoundLocalization", "SpikingCore"]),
         .testTarget(name: "SVGPlotTests", dependencies: ["SVGPlot"]),
         .testTarget(
-            name: "SpikelocOutputTests", dependencies: ["SpikelocOutput", "SoundLocalization", "SpikingCore"],
+            name: "SpikelocOutputTests", dependencies: ["SpikelocOutput", "SoundLocalization", "SpikingCore", "SVGPlot"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "SpikelocCLITests", dependencies: ["SpikelocOutput", "SoundLocalization", "SpikingCore"]),
     ]

@@ -89,7 +89,9 @@ struct Train: ParsableCommand {
             }
             try SavedModel(config: config, network: network).save(to: folder.model)
             try JSONFiles.write(metrics, to: folder.metrics)
+            let report = try RunReport.write(run: folder, threads: threads)
             print("Wrote \(folder.url.path)/: model.safetensors, metrics.json, config.json, checkpoint.safetensors (\(String(format: "%.1f", metrics.wallSeconds)) s)")
+            print("Wrote \(folder.report.path) and \(report.count - 1) figures (spikeloc report \(folder.url.path) rebuilds them)")
         }
     }
 
