@@ -27,6 +27,16 @@ public enum SIMDMath {
     }
 }
 
+extension SIMDMath {
+    /// Whether any lane is not zero, by an OR tree (which compiles to a few shuffles, where the
+    /// standard library's `any(_:)` extracts lane by lane).
+    @inlinable @inline(__always)
+    public static func anyNonZero(_ v: SIMD8<UInt32>) -> Bool {
+        let four = v.lowHalf | v.highHalf, two = four.lowHalf | four.highHalf
+        return two[0] | two[1] != 0
+    }
+}
+
 extension SIMD8 where Scalar == Float {
     /// The lanes' bit patterns.
     @inlinable

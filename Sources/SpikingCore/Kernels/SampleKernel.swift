@@ -166,7 +166,7 @@ struct Quad {
 
     /// Whether any lane is not zero.
     @inline(__always) var isNonZero: Bool {
-        any((a .!= .zero) .| (b .!= .zero) .| (c .!= .zero) .| (d .!= .zero))
+        SIMDMath.anyNonZero(a.bitPattern | b.bitPattern | c.bitPattern | d.bitPattern)
     }
 
     @inline(__always) static func + (x: Quad, y: Quad) -> Quad { Quad(a: x.a + y.a, b: x.b + y.b, c: x.c + y.c, d: x.d + y.d) }
