@@ -44,6 +44,10 @@ public struct RunFolder: Sendable {
                 throw RunFolderError(path: url.path, reason: "cannot be created (\(FileProblem.describe(error)))")
             }
         }
+        // temporary files of atomic writes that a killed process left behind
+        for name in (try? fm.contentsOfDirectory(atPath: url.path)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            try? fm.removeItem(at: url.appendingPathComponent(name))
+        }
         let probe = url.appendingPathComponent(".spikeloc-write-test")
         do { try FileProblem.writeAtomically(Data(), to: probe) } catch let e as OutputError {
             throw RunFolderError(path: url.path, reason: "is not writable (\(e.reason))")

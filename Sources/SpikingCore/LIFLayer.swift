@@ -1,3 +1,5 @@
+import Foundation
+
 /// A layer of leaky integrate-and-fire neurons with the update order of the sound-localisation
 /// notebook. At every step `t`, with membrane `v` and the spike `s` of the previous step:
 ///
@@ -52,5 +54,3 @@ public struct LIFLayer: Equatable, Sendable {
         return next
     }
 }
-
-import Foundation

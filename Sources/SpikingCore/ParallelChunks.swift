@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Runs a fixed list of work items on up to `threads` threads. Each item always covers the same
 /// samples and writes only its own buffers, and callers combine the items' results in item
@@ -31,5 +32,3 @@ private struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
 }
-
-import Foundation

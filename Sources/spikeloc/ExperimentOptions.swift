@@ -1,5 +1,6 @@
 import ArgumentParser
 import SoundLocalization
+import SpikingCore
 
 /// The options that set an ``ExperimentConfig``; every default is the notebook's value.
 struct ExperimentOptions: ParsableArguments {
@@ -64,5 +65,3 @@ struct ThreadOptions: ParsableArguments {
         return ParallelChunks.availableCores
     }
 }
-
-import SpikingCore
