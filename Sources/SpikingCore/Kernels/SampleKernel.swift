@@ -35,15 +35,15 @@ enum SampleKernel {
             Quad.zero.store(to: spk + block)
             for t in 0 ..< last {
                 var current = Quad.zero
-                let words = input + t * l.wordsPerStep
+                let words = input + t &* l.wordsPerStep
                 for w in 0 ..< l.wordsPerStep {
                     var bits = words[w]
                     while bits != 0 {
-                        current += Quad(w1 + (w * 64 + bits.trailingZeroBitCount) * g + block)
+                        current += Quad(w1 + ((w &* 64 &+ bits.trailingZeroBitCount) &* g &+ block))
                         bits &= bits &- 1
                     }
                 }
-                let i = t * g + block
+                let i = t &* g &+ block
                 let a = l.alpha * v + current
                 a.store(to: pre + i)
                 v.store(to: mem + i)
@@ -84,18 +84,18 @@ enum SampleKernel {
             let qb = Quad(UnsafePointer(q + block))
             var gv = Quad.zero, gs = Quad.zero
             for t in stride(from: l.steps - 2, through: 0, by: -1) {
-                let i = t * g + block
+                let i = t &* g &+ block
                 let notS = 1 - Quad(UnsafePointer(spk + i))
                 let gradCurrent = gv * notS
                 let gradSpike = timeWeights[t] * qb - gv * Quad(UnsafePointer(pre + i))
                 gv = gradCurrent * l.alpha + gs * (Quad(UnsafePointer(mem + i)) - thr).surrogateDerivative(l.surrogate)
                 gs = gradSpike
                 guard gradCurrent.isNonZero else { continue }
-                let words = input + t * l.wordsPerStep
+                let words = input + t &* l.wordsPerStep
                 for w in 0 ..< l.wordsPerStep {
                     var bits = words[w]
                     while bits != 0 {
-                        let target = gradW1 + (w * 64 + bits.trailingZeroBitCount) * g + block
+                        let target = gradW1 + ((w &* 64 &+ bits.trailingZeroBitCount) &* g &+ block)
                         (Quad(UnsafePointer(target)) + gradCurrent).store(to: target)
                         bits &= bits &- 1
                     }
