@@ -82,7 +82,8 @@ struct Train: ParsableCommand {
             print(String(format: "Train classifier accuracy: %.1f%%, absolute error: %.2f deg", metrics.trainAccuracy, metrics.trainAbsErrorDeg))
             if testSets == 1 {
                 print(String(format: "Test classifier accuracy: %.1f%%, absolute error: %.2f deg", metrics.testAccuracy, metrics.testAbsErrorDeg))
-                print("  (\(tested) weights, 1 test set of \(config.testSamples) samples with one phase offset; it moves by about 2 points from set to set: use --test-sets N or `spikeloc evaluate --repeats N`)")
+                print("  (\(tested) weights; 1 test set of \(config.testSamples) samples, one phase offset: about 2 points")
+                print("   from set to set; --test-sets N or `spikeloc evaluate --repeats N` average several)")
             } else {
                 print(String(format: "Test classifier accuracy: %.1f%% +- %.1f, absolute error: %.2f deg", metrics.testAccuracy, metrics.testAccuracyStd, metrics.testAbsErrorDeg))
                 print("  (\(tested) weights, mean +- std over \(testSets) test sets of \(config.testSamples) samples)")
