@@ -59,7 +59,7 @@ public struct SoundStimulus: Equatable, Sendable {
         let chunks = (dataset.count + perChunk - 1) / perChunk
         let wordsPerSample = steps * raster.wordsPerStep, wordsPerStep = raster.wordsPerStep
         raster.words.withUnsafeMutableBufferPointer { words in
-            ParallelChunks.run(count: chunks, threads: threads) { chunk in
+            ParallelChunks.run(count: chunks, threads: threads) { chunk, _ in
                 var channelSin = [Float](repeating: 0, count: channels)
                 var channelCos = channelSin
                 for n in chunk * perChunk ..< min(dataset.count, (chunk + 1) * perChunk) {

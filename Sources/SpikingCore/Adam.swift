@@ -42,15 +42,16 @@ public struct Adam: Equatable, Sendable {
         let weight1 = Float(1 - beta1), keep2 = Float(beta2), weight2 = Float(1 - beta2)
         let bc2 = Float(bc2Sqrt), eps = Float(epsilon)
         for t in parameters.indices {
-            let g = gradients[t].values
-            precondition(g.count == parameters[t].values.count)
-            for i in g.indices {
-                let m = firstMoments[t][i] + weight1 * (g[i] - firstMoments[t][i])  // lerp, weight < 0.5
-                let v = secondMoments[t][i] * keep2 + weight2 * (g[i] * g[i])
-                firstMoments[t][i] = m
-                secondMoments[t][i] = v
-                let denominator = v.squareRoot() / bc2 + eps
-                parameters[t].values[i] += -stepSize * (m / denominator)
+            precondition(gradients[t].values.count == parameters[t].values.count)
+            gradients[t].values.withUnsafeBufferPointer { g in
+                parameters[t].values.withUnsafeMutableBufferPointer { p in
+                    firstMoments[t].withUnsafeMutableBufferPointer { m in
+                        secondMoments[t].withUnsafeMutableBufferPointer { v in
+                            AdamKernel.update(p, g, m, v, weight1: weight1, keep2: keep2, weight2: weight2,
+                                      bc2: bc2, eps: eps, stepSize: stepSize)
+                        }
+                    }
+                }
             }
         }
     }

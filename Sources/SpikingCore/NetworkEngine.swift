@@ -33,7 +33,7 @@ public final class NetworkEngine {
         let invBatch = 1 / Float(samples.count)
         losses.withUnsafeMutableBufferPointer { lossOut in
             prepared.withPointers { p in
-                ParallelChunks.run(count: chunks, threads: threads) { chunk in
+                ParallelChunks.run(count: chunks, threads: threads) { chunk, _ in
                     let w = ws[chunk]
                     w.clearGradients()
                     for n in chunkRange(chunk, samples.count) {
@@ -71,22 +71,20 @@ public final class NetworkEngine {
             result.hiddenCounts.withUnsafeMutableBufferPointer { countsOut in
                 result.hiddenRaster.words.withUnsafeMutableBufferPointer { rasterOut in
                     prepared.withPointers { p in
-                        ParallelChunks.run(count: workers, threads: threads) { worker in
+                        ParallelChunks.run(count: chunks, threads: threads) { chunk, worker in
                             let w = ws[worker]
                             let counts = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: l.groups)
                             defer { counts.deallocate() }
-                            for chunk in stride(from: worker, to: chunks, by: workers) {
-                                for n in chunkRange(chunk, samples.count) {
-                                    SampleKernel.forward(l, input: p.raster + raster.sampleOffset(samples[n]),
-                                                         w1: p.w1, w2t: p.w2t, timeWeights: p.timeWeights, scale: 1,
-                                                         ws: w, logits: out.baseAddress! + n * classes)
-                                    guard recordHidden else { continue }
-                                    let rasterWords = l.steps * ((hidden + 63) / 64)
-                                    SampleKernel.hiddenSpikes(l, ws: w, counts: counts,
-                                                              raster: rasterOut.baseAddress! + n * rasterWords,
-                                                              rasterWordsPerStep: (hidden + 63) / 64)
-                                    for j in 0 ..< hidden { countsOut[n * hidden + j] = counts[j / 8][j % 8] }
-                                }
+                            for n in chunkRange(chunk, samples.count) {
+                                SampleKernel.forward(l, input: p.raster + raster.sampleOffset(samples[n]),
+                                                     w1: p.w1, w2t: p.w2t, timeWeights: p.timeWeights, scale: 1,
+                                                     ws: w, logits: out.baseAddress! + n * classes)
+                                guard recordHidden else { continue }
+                                let rasterWords = l.steps * ((hidden + 63) / 64)
+                                SampleKernel.hiddenSpikes(l, ws: w, counts: counts,
+                                                          raster: rasterOut.baseAddress! + n * rasterWords,
+                                                          rasterWordsPerStep: (hidden + 63) / 64)
+                                for j in 0 ..< hidden { countsOut[n * hidden + j] = counts[j / 8][j % 8] }
                             }
                         }
                     }
