@@ -45,9 +45,10 @@ let package = Package(
             ]),
         .testTarget(name: "SpikingCoreTests", dependencies: ["SpikingCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SoundLocalizationTests", dependencies: ["SoundLocalization", "SpikingCore"]),
-        .testTarget(name: "SVGPlotTests", dependencies: ["SVGPlot"]),
+        .target(name: "XMLTestSupport", path: "Tests/XMLTestSupport"),
+        .testTarget(name: "SVGPlotTests", dependencies: ["SVGPlot", "XMLTestSupport"]),
         .testTarget(
-            name: "SpikelocOutputTests", dependencies: ["SpikelocOutput", "SoundLocalization", "SpikingCore", "SVGPlot"],
+            name: "SpikelocOutputTests", dependencies: ["SpikelocOutput", "SoundLocalization", "SpikingCore", "SVGPlot", "XMLTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "SpikelocCLITests", dependencies: ["SpikelocOutput", "SoundLocalization", "SpikingCore"]),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import XMLTestSupport
 import SVGPlot
 
 final class FigureTests: XCTestCase {

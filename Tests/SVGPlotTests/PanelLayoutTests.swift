@@ -1,4 +1,5 @@
 import XCTest
+import XMLTestSupport
 import SVGPlot
 
 /// Axis ranges, ticks and margins of panels, checked on the rendered SVG: the range an axis shows is read

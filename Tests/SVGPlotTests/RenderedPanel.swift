@@ -1,4 +1,5 @@
 import Foundation
+import XMLTestSupport
 
 /// An axis-aligned box in figure coordinates (SVG user units, y pointing down).
 struct Box: CustomStringConvertible {

@@ -3,6 +3,7 @@ import SoundLocalization
 import SpikelocOutput
 import SpikingCore
 import XCTest
+import XMLTestSupport
 
 final class ReportTests: XCTestCase {
     static let figureFiles = [
@@ -21,8 +22,8 @@ final class ReportTests: XCTestCase {
             try String(contentsOf: folder.url.appendingPathComponent(name), encoding: .utf8)
         }
 
-        func parsed(_ name: String) throws -> ParsedXML {
-            try ParsedXML.parse(svg(name), name: name)
+        func parsed(_ name: String) throws -> XMLInspector {
+            try XMLInspector.parse(svg(name), name: name)
         }
     }
 
@@ -65,7 +66,7 @@ final class ReportTests: XCTestCase {
     }
 
     /// Number of events ("M" commands) of a raster's path.
-    func events(_ path: ParsedXML.Element) -> Int {
+    func events(_ path: XMLInspector.Element) -> Int {
         path.attributes["d", default: ""].filter { $0 == "M" }.count
     }
 
@@ -231,9 +232,9 @@ final class ReportTests: XCTestCase {
         let run = try makeRun()
         _ = try RunReport.write(run: run.folder, threads: 2)
         let html = try String(contentsOf: run.folder.report, encoding: .utf8)
-        let page = try ParsedXML.parse(html, name: "report.html")
+        let page = try XMLInspector.parse(html, name: "report.html")
         XCTAssertEqual(page.elements.first?.name, "html")
-        XCTAssertEqual(page.elements("svg").filter { !$0.ancestors.contains("svg") }.count, Self.figureFiles.count)
+        XCTAssertEqual(page.elements("svg").filter { !$0.ancestorNames.contains("svg") }.count, Self.figureFiles.count)
         for name in Self.figureFiles {
             XCTAssertTrue(html.contains(try run.svg(name)), "\(name) inlined as written")
         }
@@ -255,9 +256,9 @@ final class ReportTests: XCTestCase {
     func testReportSummaryHoldsResultsAndEveryConfigurationValue() throws {
         let run = try makeRun { $0.earlyStopEpoch = 3 }
         _ = try RunReport.write(run: run.folder, threads: 2)
-        let page = try ParsedXML.parse(String(contentsOf: run.folder.report, encoding: .utf8), name: "report.html")
+        let page = try XMLInspector.parse(String(contentsOf: run.folder.report, encoding: .utf8), name: "report.html")
         var table: [String: String] = [:]
-        let cells = page.elements.filter { ($0.name == "th" || $0.name == "td") && !$0.ancestors.contains("svg") }
+        let cells = page.elements.filter { ($0.name == "th" || $0.name == "td") && !$0.ancestorNames.contains("svg") }
         var index = 0
         while index + 1 < cells.count {
             if cells[index].name == "th", cells[index + 1].name == "td" { table[cells[index].text] = cells[index + 1].text }
