@@ -36,15 +36,9 @@ public struct Experiment: Sendable {
         return (data, RandomStream.testOffset.unitDouble(seed: seed, index))
     }
 
-    /// The hidden layer of the configuration.
-    public var hiddenLayer: LIFLayer {
-        LIFLayer(tau: config.tauMs, dt: config.dtMs, threshold: config.threshold,
-                 surrogate: SigmoidSurrogate(beta: config.surrogateBeta))
-    }
-
-    /// The read-out layer of the configuration.
-    public var readout: LeakyIntegratorReadout {
-        LeakyIntegratorReadout(alpha: Float(exp(-config.dtMs / config.tauMs)), steps: config.steps)
+    /// The hidden neuron model of the configuration.
+    public var hiddenNeuron: LIFNeuron {
+        LIFNeuron(threshold: config.threshold, surrogate: SigmoidSurrogate(beta: config.surrogateBeta))
     }
 
     /// The network's initial weights: uniform in `(-1/sqrt(fan), 1/sqrt(fan))` where `fan` is
@@ -62,13 +56,18 @@ public struct Experiment: Sendable {
     /// A network of this configuration over given weights (with Dale's-law signs if configured).
     public func network(w1: Matrix, w2: Matrix) -> SpikingNetwork {
         let signs = config.dales
-            ? DaleSigns.notebook(inputs: config.inputs, hidden: config.hidden, ieRatio: config.ieRatio) : nil
-        return SpikingNetwork(w1: w1, w2: w2, signs: signs, hidden: hiddenLayer, readout: readout)
+            ? (w1: DaleMask.contiguous(rows: config.inputs, ieRatio: config.ieRatio),
+               w2: DaleMask.contiguous(rows: config.hidden, ieRatio: config.ieRatio)) : nil
+        return SpikingNetwork.notebook(w1: w1, w2: w2, tauMs: config.tauMs, dtMs: config.dtMs, steps: config.steps,
+                                       neuron: hiddenNeuron, signs: signs)
     }
 
     /// A network of this configuration that uses given *effective* weights as they are (no signs):
     /// how a saved model is run.
     public func network(effectiveW1 w1: Matrix, effectiveW2 w2: Matrix) -> SpikingNetwork {
-        SpikingNetwork(w1: w1, w2: w2, signs: nil, hidden: hiddenLayer, readout: readout)
+        SpikingNetwork.notebook(w1: w1, w2: w2, tauMs: config.tauMs, dtMs: config.dtMs, steps: config.steps, neuron: hiddenNeuron)
     }
+
+    /// The training loss of the configuration.
+    public var loss: ClassificationLoss { ClassificationLoss(outputScale: config.outputScale) }
 }

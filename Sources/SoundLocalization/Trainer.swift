@@ -74,12 +74,9 @@ public struct Trainer {
         for b in 0 ..< c.trainBatches {
             let samples = Array(order[b * c.batchSize ..< (b + 1) * c.batchSize])
             let result = engine.lossAndGradients(next.network, raster: raster, samples: samples,
-                                                 labels: samples.map { labels[$0] }, outputScale: c.outputScale)
+                                                 labels: samples.map { labels[$0] }, loss: experiment.loss)
             guard result.loss.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: b, what: "loss") }
-            var parameters = [next.network.w1, next.network.w2]
-            next.optimizer.update(&parameters, gradients: [result.w1, result.w2])
-            next.network.w1 = parameters[0]
-            next.network.w2 = parameters[1]
+            next.optimizer.update(&next.network, gradients: result)
             guard next.network.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: b, what: "weights") }
             losses.append(result.loss)
             observe(.batch(epoch: e, batch: b, batches: c.trainBatches, loss: result.loss))

@@ -34,17 +34,13 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
     /// The safetensors form.
     public var safetensors: Safetensors {
         var tensors: [String: Safetensors.Tensor] = [:]
-        func put(_ name: String, _ m: Matrix) { tensors[name] = .init(shape: [m.rows, m.columns], values: m.values) }
-        put("w1", state.network.w1)
-        put("w2", state.network.w2)
-        put("best_w1", state.best.w1)
-        put("best_w2", state.best.w2)
+        for p in state.network.parameters { tensors[p.name] = .init(shape: p.shape, values: p.values) }
+        for p in state.best.parameters { tensors["best_" + p.name] = .init(shape: p.shape, values: p.values) }
         let o = state.optimizer
-        if !o.firstMoments.isEmpty {
-            put("adam_m_w1", Matrix(rows: state.network.w1.rows, columns: state.network.w1.columns, values: o.firstMoments[0]))
-            put("adam_m_w2", Matrix(rows: state.network.w2.rows, columns: state.network.w2.columns, values: o.firstMoments[1]))
-            put("adam_v_w1", Matrix(rows: state.network.w1.rows, columns: state.network.w1.columns, values: o.secondMoments[0]))
-            put("adam_v_w2", Matrix(rows: state.network.w2.rows, columns: state.network.w2.columns, values: o.secondMoments[1]))
+        for p in state.network.parameters {
+            guard let m = o.moments[p.name] else { continue }
+            tensors["adam_m_" + p.name] = .init(shape: p.shape, values: m.first)
+            tensors["adam_v_" + p.name] = .init(shape: p.shape, values: m.second)
         }
         let progress = Progress(
             epoch: state.epoch, adamStep: o.step, trainLoss: state.trainLoss, validationLoss: state.validationLoss,
@@ -69,13 +65,6 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
         do { progress = try JSONFiles.decode(Progress.self, from: Data(progressJSON.utf8)) } catch let e as JSONFileError {
             throw SafetensorsError("metadata spikeloc_progress: \(e.reason)")
         }
-        func matrix(_ name: String, like m: Matrix) throws -> Matrix {
-            guard let t = file.tensors[name] else { throw SafetensorsError("has no tensor '\(name)'") }
-            guard t.shape == [m.rows, m.columns] else {
-                throw SafetensorsError("tensor '\(name)' has shape \(t.shape); expected [\(m.rows), \(m.columns)] for its configuration")
-            }
-            return Matrix(rows: m.rows, columns: m.columns, values: t.values)
-        }
         let trainedEpochs = progress.epoch
         guard trainedEpochs >= 0, trainedEpochs <= config.epochs, progress.trainLoss.count == trainedEpochs,
               progress.validationLoss.count == trainedEpochs, progress.epochSeconds.count == trainedEpochs,
@@ -84,14 +73,42 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
               progress.earlyStopEpoch.map({ (0 ..< trainedEpochs).contains($0) }) ?? true
         else { throw SafetensorsError("metadata spikeloc_progress is inconsistent with its configuration (epochs, batches)") }
         let exp = Experiment(config)
-        var optimizer = Adam(learningRate: config.lr, beta1: config.adamBeta1, beta2: config.adamBeta2, epsilon: config.adamEpsilon)
-        optimizer.step = progress.adamStep
-        if progress.adamStep > 0 {
-            optimizer.firstMoments = [try matrix("adam_m_w1", like: model.w1).values, try matrix("adam_m_w2", like: model.w2).values]
-            optimizer.secondMoments = [try matrix("adam_v_w1", like: model.w1).values, try matrix("adam_v_w2", like: model.w2).values]
+        let initial = exp.initialNetwork()
+        /// The raw parameters stored under `prefix + name`; time constants that are not learned
+        /// may be missing (files written before they were stored) and keep the configuration's.
+        func parameters(_ prefix: String) throws -> [Parameter] {
+            try initial.parameters.map { p in
+                guard let t = file.tensors[prefix + p.name] else {
+                    guard p.name.hasPrefix("tau"), !p.isLearnable else { throw SafetensorsError("has no tensor '\(prefix + p.name)'") }
+                    return p
+                }
+                guard t.shape == p.shape else {
+                    throw SafetensorsError("tensor '\(prefix + p.name)' has shape \(t.shape); expected \(p.shape) for its configuration")
+                }
+                var q = p
+                q.setValues(t.values)
+                return q
+            }
         }
-        var state = TrainingState(network: exp.network(w1: model.w1, w2: model.w2), optimizer: optimizer)
-        state.best = exp.network(w1: try matrix("best_w1", like: model.w1), w2: try matrix("best_w2", like: model.w2))
+        var network = initial, best = initial
+        network.parameters = try parameters("")
+        best.parameters = try parameters("best_")
+        var optimizer = Adam(learningRate: config.lr, beta1: config.adamBeta1, beta2: config.adamBeta2, epsilon: config.adamEpsilon)
+        var moments: [String: Adam.Moments] = [:]
+        if progress.adamStep > 0 {
+            for p in initial.parameters where p.isLearnable {
+                guard let m = file.tensors["adam_m_" + p.name], let v = file.tensors["adam_v_" + p.name] else {
+                    throw SafetensorsError("has no Adam moments for '\(p.name)' (tensors adam_m_\(p.name), adam_v_\(p.name))")
+                }
+                guard m.shape == p.shape, v.shape == p.shape else {
+                    throw SafetensorsError("Adam moments of '\(p.name)' have shapes \(m.shape), \(v.shape); expected \(p.shape)")
+                }
+                moments[p.name] = Adam.Moments(first: m.values, second: v.values)
+            }
+        }
+        optimizer.restore(step: progress.adamStep, moments: moments)
+        var state = TrainingState(network: network, optimizer: optimizer)
+        state.best = best
         state.epoch = progress.epoch
         state.trainLoss = progress.trainLoss
         state.validationLoss = progress.validationLoss

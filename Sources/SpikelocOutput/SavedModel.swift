@@ -3,40 +3,41 @@ import SoundLocalization
 import SpikingCore
 
 /// A trained model as spikeloc saves it in `model.safetensors`: the *effective* weights the
-/// network uses (already `|w| * sign` under Dale's law) as tensors `w1` `[inputs, hidden]` and
-/// `w2` `[hidden, classes]`, float32, with the run's configuration as JSON in the header's
-/// `__metadata__` under `spikeloc_config`.
+/// network uses (already `|w| * sign` under Dale's law) as float32 tensors named as the network's
+/// parameters (`w1` `[inputs, hidden]` and `w2` `[hidden, classes]` for the notebook's network;
+/// recurrent weights `v1`...; learned time constants `tau1`... in ms), with the run's
+/// configuration as JSON in the header's `__metadata__` under `spikeloc_config`.
 public struct SavedModel: SafetensorsDocument, Equatable, Sendable {
     /// The configuration the model was trained with (defaults, sized from the tensors, for a
     /// file without spikeloc metadata, e.g. one written from PyTorch).
     public var config: ExperimentConfig
-    /// Effective input-to-hidden weights.
-    public var w1: Matrix
-    /// Effective hidden-to-output weights.
-    public var w2: Matrix
+    /// The network, with effective weights and no constraints.
+    public private(set) var network: SpikingNetwork
+
+    /// The model of a trained network (its effective weights are stored).
+    public init(config: ExperimentConfig, network: SpikingNetwork) {
+        self.config = config
+        self.network = network.withEffectiveWeights
+    }
 
     /// A model of a configuration and its effective weights.
     public init(config: ExperimentConfig, w1: Matrix, w2: Matrix) {
-        self.config = config
-        self.w1 = w1
-        self.w2 = w2
+        self.init(config: config, network: Experiment(config).network(effectiveW1: w1, effectiveW2: w2))
     }
 
-    /// The model of a trained network.
-    public init(config: ExperimentConfig, network: SpikingNetwork) {
-        self.init(config: config, w1: network.effectiveW1, w2: network.effectiveW2)
-    }
+    /// Effective input-to-hidden weights.
+    public var w1: Matrix { network.inputWeights }
+    /// Effective read-out weights.
+    public var w2: Matrix { network.readoutWeights }
 
-    /// The network that runs this model.
-    public var network: SpikingNetwork {
-        Experiment(config).network(effectiveW1: w1, effectiveW2: w2)
-    }
-
-    /// The safetensors form.
+    /// The safetensors form: every weight tensor, and the time constants when they were learned.
     public var safetensors: Safetensors {
-        Safetensors(
-            tensors: ["w1": .init(shape: [w1.rows, w1.columns], values: w1.values),
-                      "w2": .init(shape: [w2.rows, w2.columns], values: w2.values)],
+        var tensors: [String: Safetensors.Tensor] = [:]
+        for p in network.parameters where !p.name.hasPrefix("tau") || p.isLearnable {
+            tensors[p.name] = .init(shape: p.shape, values: p.values)
+        }
+        return Safetensors(
+            tensors: tensors,
             metadata: ["format": "spikeloc-model", "spikeloc_version": SpikelocVersion.current,
                        "spikeloc_config": String(decoding: JSONFiles.encode(config), as: UTF8.self)])
     }
@@ -77,7 +78,21 @@ public struct SavedModel: SafetensorsDocument, Equatable, Sendable {
             config.classes = w2.columns
             do { try config.validate() } catch let e as ConfigError { throw SafetensorsError("\(e)") }
         }
-        self.init(config: config, w1: w1, w2: w2)
+        var network = Experiment(config).network(effectiveW1: w1, effectiveW2: w2)
+        network.parameters = try network.parameters.map { p in
+            guard let t = file.tensors[p.name] else {
+                guard p.name.hasPrefix("tau") else { throw SafetensorsError("has no tensor '\(p.name)' its configuration needs") }
+                return p  // time constants that were not learned come from the configuration
+            }
+            guard t.shape == p.shape else {
+                throw SafetensorsError("tensor '\(p.name)' has shape \(t.shape); expected \(p.shape) for its configuration")
+            }
+            var q = p
+            q.setValues(t.values)
+            return q
+        }
+        self.config = config
+        self.network = network
     }
 }
 

@@ -1,5 +1,13 @@
+import Foundation
+
 /// Runs a ``SpikingNetwork`` on batches of samples from a ``SpikeRaster``: the loss and its
-/// exact gradient (hand-written backward pass through time), or the class scores alone.
+/// exact gradient (backpropagation through time), or the class scores alone.
+///
+/// Any network runs on the generic driver, which is specialised for each ``NeuronModel``. The
+/// seed notebook's network (one layer of notebook LIF neurons with one time constant, no
+/// recurrence, a time-summed integrator read-out, no rate penalty) runs on a hand-tuned kernel
+/// instead, tested against the generic driver: identical spikes, and scores, losses and gradients
+/// equal up to float32 summation order.
 ///
 /// A batch is cut into chunks of ``chunkSize`` samples that are processed in parallel; each chunk
 /// sums its samples' gradients in order and the chunks are summed in order, so the results are
@@ -12,6 +20,10 @@ public final class NetworkEngine {
     /// Threads used for each batch.
     public var threads: Int
 
+    /// Whether the notebook's hand-tuned kernel runs the networks it can run (default `true`);
+    /// `false` runs every network on the generic driver (for tests and benchmarks).
+    public var usesNotebookKernel = true
+
     private var workspaces: [ChunkWorkspace] = []
     private var workspaceShape: [Int] = []
 
@@ -20,17 +32,206 @@ public final class NetworkEngine {
         self.threads = max(1, threads)
     }
 
-    /// The mean negative log-likelihood of `labels` under `log_softmax(outputScale * scores)` over
-    /// the given samples of `raster`, and its gradients with respect to `network.w1` and `network.w2`.
+    /// Whether ``lossAndGradients(_:raster:samples:labels:loss:)`` and ``scores(_:raster:samples:recordHidden:)``
+    /// run `network` on the notebook's kernel.
+    public func runsNotebookKernel(_ network: SpikingNetwork, loss: ClassificationLoss? = nil) -> Bool {
+        guard usesNotebookKernel, network.layers.count == 1, let layer = network.layers.first,
+              let neuron = layer.neuron as? LIFNeuron, neuron.timing == .previous, neuron.reset == .zero,
+              layer.recurrent == nil, !layer.tau.isLearnable, Set(layer.tau.values).count == 1,
+              network.readout.kind == .sum, !network.readout.tau.isLearnable, Set(network.readout.tau.values).count == 1
+        else { return false }
+        return (loss?.ratePenalty?.weight ?? 0) == 0
+    }
+
+    /// The loss of `labels` for the given samples of `raster` (``ClassificationLoss``: the mean
+    /// softmax cross-entropy of `outputScale * scores` plus the rate penalty) and its gradient with
+    /// respect to every parameter of `network` (raw values, through their constraints; zero for
+    /// time constants that are not learnable).
     public func lossAndGradients(
+        _ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], labels: [Int], loss: ClassificationLoss
+    ) -> LossAndGradients {
+        check(network, raster: raster, samples: samples)
+        precondition(labels.count == samples.count, "NetworkEngine: \(labels.count) labels for \(samples.count) samples")
+        for label in labels {
+            precondition((0 ..< network.classes).contains(label), "NetworkEngine: label \(label) outside 0 ..< \(network.classes)")
+        }
+        if runsNotebookKernel(network, loss: loss) {
+            return notebookLossAndGradients(network, raster: raster, samples: samples, labels: labels, outputScale: loss.outputScale)
+        }
+        return genericLossAndGradients(network, raster: raster, samples: samples, labels: labels, loss: loss)
+    }
+
+    /// The class scores (unscaled), `samples.count x classes` row-major, and, if asked, each
+    /// sample's spike counts and spike raster of the first hidden layer.
+    public func scores(
+        _ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], recordHidden: Bool = false
+    ) -> Scores {
+        check(network, raster: raster, samples: samples, allowEmpty: true)
+        if runsNotebookKernel(network) {
+            return notebookScores(network, raster: raster, samples: samples, recordHidden: recordHidden)
+        }
+        return genericScores(network, raster: raster, samples: samples, recordHidden: recordHidden)
+    }
+
+    private func check(_ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], allowEmpty: Bool = false) {
+        precondition(raster.channels == network.inputs && raster.steps == network.steps,
+                     "NetworkEngine: raster of \(raster.channels) channels x \(raster.steps) steps for a network of \(network.inputs) x \(network.steps)")
+        precondition(allowEmpty || !samples.isEmpty, "NetworkEngine: no samples")
+        for n in samples {
+            precondition((0 ..< raster.samples).contains(n), "NetworkEngine: sample \(n) outside 0 ..< \(raster.samples)")
+        }
+    }
+
+    private func chunkCount(_ n: Int) -> Int { (n + Self.chunkSize - 1) / Self.chunkSize }
+
+    private func chunkRange(_ chunk: Int, _ n: Int) -> Range<Int> {
+        chunk * Self.chunkSize ..< min(n, (chunk + 1) * Self.chunkSize)
+    }
+
+    // MARK: generic driver
+
+    private func genericLossAndGradients(
+        _ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], labels: [Int], loss: ClassificationLoss
+    ) -> LossAndGradients {
+        let kernel = GenericKernel(network)
+        let chunks = chunkCount(samples.count)
+        let batch = samples.count
+        // the rate penalty needs the batch's spike counts first: a forward pass of its own
+        var penalty: Float = 0
+        var perSpike: [[Float]] = []
+        if let rate = loss.ratePenalty, rate.weight > 0 {
+            var chunkCounts = [[[Float]]](repeating: [], count: chunks)
+            raster.words.withUnsafeBufferPointer { words in
+                chunkCounts.withUnsafeMutableBufferPointer { out in
+                    ParallelChunks.run(count: chunks, threads: threads) { chunk, _ in
+                        var counts = network.layers.map { [Float](repeating: 0, count: $0.neurons) }
+                        for n in chunkRange(chunk, batch) {
+                            let record = kernel.forward(words.baseAddress! + raster.sampleOffset(samples[n]), wordsPerStep: raster.wordsPerStep)
+                            for l in counts.indices {
+                                let size = counts[l].count
+                                for t in 0 ..< network.steps { for j in 0 ..< size { counts[l][j] += record.outputs[l][t * size + j] } }
+                            }
+                        }
+                        out[chunk] = counts
+                    }
+                }
+            }
+            let seconds = Float(Double(network.steps) * network.dtMs / 1000)
+            for l in network.layers.indices {
+                var counts = [Float](repeating: 0, count: network.layers[l].neurons)
+                for chunk in chunkCounts { for j in counts.indices { counts[j] += chunk[l][j] } }
+                let result = rate.evaluate(counts: counts, batch: batch, durationSeconds: seconds)
+                penalty += result.penalty
+                perSpike.append(result.perSpike)
+            }
+        }
+        let size = kernel.gradientCount
+        var chunkGradients = [[Float]](repeating: [], count: chunks)
+        var chunkDecays = [[Float]](repeating: [], count: chunks)
+        var losses = [Double](repeating: 0, count: batch)
+        let invBatch = 1 / Float(batch)
+        raster.words.withUnsafeBufferPointer { words in
+            losses.withUnsafeMutableBufferPointer { lossOut in
+                chunkGradients.withUnsafeMutableBufferPointer { gradOut in
+                    chunkDecays.withUnsafeMutableBufferPointer { decayOut in
+                        ParallelChunks.run(count: chunks, threads: threads) { chunk, _ in
+                            var gradients = [Float](repeating: 0, count: size)
+                            var decays = [Float](repeating: 0, count: size)
+                            for n in chunkRange(chunk, batch) {
+                                let input = words.baseAddress! + raster.sampleOffset(samples[n])
+                                let record = kernel.forward(input, wordsPerStep: raster.wordsPerStep)
+                                let (l, g) = SoftmaxCrossEntropy.lossAndGradient(
+                                    logits: record.scores.map { loss.outputScale * $0 }, label: labels[n], gradScale: invBatch)
+                                lossOut[n] = Double(l)
+                                gradients.withUnsafeMutableBufferPointer { gp in
+                                    decays.withUnsafeMutableBufferPointer { dp in
+                                        kernel.backward(record, input: input, wordsPerStep: raster.wordsPerStep,
+                                                        gradScores: g.map { loss.outputScale * $0 }, gradPerSpike: perSpike,
+                                                        gradients: gp.baseAddress!, decayGradients: dp.baseAddress!)
+                                    }
+                                }
+                            }
+                            gradOut[chunk] = gradients
+                            decayOut[chunk] = decays
+                        }
+                    }
+                }
+            }
+        }
+        var effective = [Float](repeating: 0, count: size)
+        var decays = [Float](repeating: 0, count: size)
+        for chunk in 0 ..< chunks {
+            for i in 0 ..< size {
+                effective[i] += chunkGradients[chunk][i]
+                decays[i] += chunkDecays[chunk][i]
+            }
+        }
+        // split by parameter; time constants from the decays: d alpha / d tau = alpha dt / tau^2
+        var gradients: [[Float]] = []
+        var offset = 0
+        for p in network.parameters {
+            let slice = Array(effective[offset ..< offset + p.count])
+            if p.name.hasPrefix("tau") {
+                gradients.append((0 ..< p.count).map { j in
+                    let tau = Double(p.values[j])
+                    let alpha = exp(-network.dtMs / tau)
+                    return Float(Double(decays[offset + j]) * alpha * network.dtMs / (tau * tau))
+                })
+            } else {
+                gradients.append(p.rawGradient(slice))
+            }
+            offset += p.count
+        }
+        return LossAndGradients(loss: losses.reduce(0, +) / Double(batch) + Double(penalty), penalty: Double(penalty),
+                                names: network.parameters.map(\.name), gradients: gradients)
+    }
+
+    private func genericScores(_ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], recordHidden: Bool) -> Scores {
+        let kernel = GenericKernel(network)
+        let classes = network.classes, hidden = network.layers[0].neurons, steps = network.steps
+        var result = Scores(samples: samples.count, classes: classes, hidden: recordHidden ? hidden : 0, steps: steps)
+        var records = [[Float]](repeating: [], count: samples.count)
+        raster.words.withUnsafeBufferPointer { words in
+            result.values.withUnsafeMutableBufferPointer { out in
+                result.hiddenCounts.withUnsafeMutableBufferPointer { countsOut in
+                    records.withUnsafeMutableBufferPointer { recordsOut in
+                        ParallelChunks.run(count: chunkCount(samples.count), threads: threads) { chunk, _ in
+                            for n in chunkRange(chunk, samples.count) {
+                                let record = kernel.forward(words.baseAddress! + raster.sampleOffset(samples[n]), wordsPerStep: raster.wordsPerStep)
+                                for c in 0 ..< classes { out[n * classes + c] = record.scores[c] }
+                                guard recordHidden else { continue }
+                                let y = record.outputs[0]
+                                for j in 0 ..< hidden {
+                                    var count: Float = 0
+                                    for t in 0 ..< steps { count += y[t * hidden + j] }
+                                    countsOut[n * hidden + j] = count
+                                }
+                                recordsOut[n] = y
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if recordHidden {
+            for n in 0 ..< samples.count {
+                for t in 0 ..< steps { for j in 0 ..< hidden where records[n][t * hidden + j] != 0 { result.hiddenRaster[n, t, j] = true } }
+            }
+        }
+        return result
+    }
+
+    // MARK: the notebook's kernel
+
+    private func notebookLossAndGradients(
         _ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], labels: [Int], outputScale: Float
-    ) -> (loss: Double, w1: Matrix, w2: Matrix) {
-        precondition(samples.count == labels.count && !samples.isEmpty)
+    ) -> LossAndGradients {
         let prepared = Prepared(network, raster: raster)
         let chunks = chunkCount(samples.count)
         let ws = workspaces(for: prepared, count: chunks)
         var losses = [Double](repeating: 0, count: samples.count)
         let invBatch = 1 / Float(samples.count)
+        let classes = network.classes
         losses.withUnsafeMutableBufferPointer { lossOut in
             prepared.withPointers { p in
                 ParallelChunks.run(count: chunks, threads: threads) { chunk, _ in
@@ -40,9 +241,10 @@ public final class NetworkEngine {
                         let input = p.raster + raster.sampleOffset(samples[n])
                         SampleKernel.forward(prepared.layout, input: input, w1: p.w1, w2t: p.w2t,
                                              timeWeights: p.timeWeights, scale: outputScale, ws: w, logits: w.logits)
-                        lossOut[n] = Double(SoftmaxCrossEntropy.lossAndGradient(
-                            logits: w.logits, count: network.classes, label: labels[n], gradScale: invBatch,
-                            gradient: w.gradLogits))
+                        let logits = Array(UnsafeBufferPointer(start: w.logits, count: classes))
+                        let (l, g) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, label: labels[n], gradScale: invBatch)
+                        lossOut[n] = Double(l)
+                        for c in 0 ..< classes { w.gradLogits[c] = g[c] }
                         SampleKernel.backward(prepared.layout, input: input, w2t: p.w2t, timeWeights: p.timeWeights,
                                               scale: outputScale, gradLogits: w.gradLogits, ws: w)
                     }
@@ -50,26 +252,31 @@ public final class NetworkEngine {
             }
         }
         let (g1, g2) = prepared.gradients(summing: ws[0 ..< chunks])
-        let grads = network.parameterGradients(effectiveW1: g1, effectiveW2: g2)
-        return (losses.reduce(0, +) / Double(samples.count), grads.w1, grads.w2)
+        let parameters = network.parameters
+        let gradients = parameters.map { p -> [Float] in
+            switch p.name {
+            case "w1": return p.rawGradient(g1.values)
+            case "w2": return p.rawGradient(g2.values)
+            default: return [Float](repeating: 0, count: p.count)
+            }
+        }
+        return LossAndGradients(loss: losses.reduce(0, +) / Double(samples.count), penalty: 0,
+                                names: parameters.map(\.name), gradients: gradients)
     }
 
-    /// The class scores (the time-summed read-out membrane, unscaled), `samples.count x classes`
-    /// row-major, and, if asked, each sample's hidden spike counts and hidden spike raster.
-    public func scores(
-        _ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], recordHidden: Bool = false
-    ) -> Scores {
+    private func notebookScores(_ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], recordHidden: Bool) -> Scores {
         let prepared = Prepared(network, raster: raster)
         let chunks = chunkCount(samples.count)
         let workers = max(1, min(threads, chunks))  // no gradients here: one workspace per worker
         let ws = workspaces(for: prepared, count: workers)
         let l = prepared.layout
-        let classes = network.classes, hidden = network.hiddenCount
-        var result = Scores(
-            samples: samples.count, classes: classes, hidden: recordHidden ? hidden : 0, steps: network.steps)
+        let classes = network.classes, hidden = prepared.hidden
+        var result = Scores(samples: samples.count, classes: classes, hidden: recordHidden ? hidden : 0, steps: network.steps)
+        let rasterWordsPerStep = result.hiddenRaster.wordsPerStep
+        var hiddenWords = [UInt64](repeating: 0, count: recordHidden ? samples.count * l.steps * rasterWordsPerStep : 0)
         result.values.withUnsafeMutableBufferPointer { out in
             result.hiddenCounts.withUnsafeMutableBufferPointer { countsOut in
-                result.hiddenRaster.words.withUnsafeMutableBufferPointer { rasterOut in
+                hiddenWords.withUnsafeMutableBufferPointer { rasterOut in
                     prepared.withPointers { p in
                         ParallelChunks.run(count: chunks, threads: threads) { chunk, worker in
                             let w = ws[worker]
@@ -80,10 +287,10 @@ public final class NetworkEngine {
                                                      w1: p.w1, w2t: p.w2t, timeWeights: p.timeWeights, scale: 1,
                                                      ws: w, logits: out.baseAddress! + n * classes)
                                 guard recordHidden else { continue }
-                                let rasterWords = l.steps * ((hidden + 63) / 64)
+                                let rasterWords = l.steps * rasterWordsPerStep
                                 SampleKernel.hiddenSpikes(l, ws: w, counts: counts,
                                                           raster: rasterOut.baseAddress! + n * rasterWords,
-                                                          rasterWordsPerStep: (hidden + 63) / 64)
+                                                          rasterWordsPerStep: rasterWordsPerStep)
                                 for j in 0 ..< hidden { countsOut[n * hidden + j] = counts[j / 8][j % 8] }
                             }
                         }
@@ -91,13 +298,20 @@ public final class NetworkEngine {
                 }
             }
         }
+        if recordHidden {
+            for n in 0 ..< samples.count {
+                for t in 0 ..< l.steps {
+                    for word in 0 ..< rasterWordsPerStep {
+                        var bits = hiddenWords[(n * l.steps + t) * rasterWordsPerStep + word]
+                        while bits != 0 {
+                            result.hiddenRaster[n, t, word * 64 + bits.trailingZeroBitCount] = true
+                            bits &= bits &- 1
+                        }
+                    }
+                }
+            }
+        }
         return result
-    }
-
-    private func chunkCount(_ n: Int) -> Int { (n + Self.chunkSize - 1) / Self.chunkSize }
-
-    private func chunkRange(_ chunk: Int, _ n: Int) -> Range<Int> {
-        chunk * Self.chunkSize ..< min(n, (chunk + 1) * Self.chunkSize)
     }
 
     private func workspaces(for p: Prepared, count: Int) -> [ChunkWorkspace] {
@@ -107,6 +321,23 @@ public final class NetworkEngine {
             workspaces.append(ChunkWorkspace(steps: shape[0], groups: shape[1], inputs: shape[2], classes: shape[3]))
         }
         return workspaces
+    }
+}
+
+/// The loss of a batch and its gradient with respect to every parameter of the network.
+public struct LossAndGradients: Sendable {
+    /// The total loss (mean cross-entropy plus the penalty).
+    public var loss: Double
+    /// The rate penalty's part of ``loss``.
+    public var penalty: Double
+    /// The parameters' names, in the network's order.
+    public var names: [String]
+    /// The gradient of each parameter (raw values), in the network's order.
+    public var gradients: [[Float]]
+
+    /// The gradient of the parameter called `name`.
+    public subscript(name: String) -> [Float]? {
+        names.firstIndex(of: name).map { gradients[$0] }
     }
 }
 
@@ -150,20 +381,20 @@ private struct Prepared {
     let raster: [UInt64]
 
     init(_ network: SpikingNetwork, raster: SpikeRaster) {
-        precondition(raster.channels == network.inputs && raster.steps == network.steps,
-                     "raster of \(raster.channels) channels x \(raster.steps) steps for a network of \(network.inputs) x \(network.steps)")
-        let groups = (network.hiddenCount + 31) / 32 * 4  // whole blocks of 32 neurons
+        let layer = network.layers[0]
+        let neuron = layer.neuron as! LIFNeuron
+        let groups = (layer.neurons + 31) / 32 * 4  // whole blocks of 32 neurons
         layout = SampleKernel.Layout(
             steps: network.steps, wordsPerStep: raster.wordsPerStep, groups: groups, classes: network.classes,
-            alpha: network.hidden.alpha, threshold: network.hidden.threshold, surrogate: network.hidden.surrogate)
+            alpha: layer.decays(dtMs: network.dtMs)[0], threshold: neuron.threshold, surrogate: neuron.surrogate)
         inputs = network.inputs
-        hidden = network.hiddenCount
-        let e1 = network.effectiveW1, e2 = network.effectiveW2
+        hidden = layer.neurons
+        let e1 = layer.weights.effectiveMatrix, e2 = network.readout.weights.effectiveMatrix
         w1 = [SIMD8<Float>](repeating: .zero, count: inputs * groups)
         for i in 0 ..< inputs { for j in 0 ..< hidden { w1[i * groups + j / 8][j % 8] = e1[i, j] } }
         w2t = [SIMD8<Float>](repeating: .zero, count: network.classes * groups)
         for c in 0 ..< network.classes { for j in 0 ..< hidden { w2t[c * groups + j / 8][j % 8] = e2[j, c] } }
-        timeWeights = network.readout.timeWeights
+        timeWeights = Readout.timeWeights(alpha: network.readout.decays(dtMs: network.dtMs)[0], steps: network.steps)
         self.raster = raster.words
     }
 

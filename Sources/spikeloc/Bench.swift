@@ -13,6 +13,8 @@ struct Bench: ParsableCommand {
     @OptionGroup var threading: ThreadOptions
     @Option(name: .customLong("repeat"), help: "Timed epochs.") var timedEpochs = 5
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Run every network on the generic driver, even the notebook's (to compare it with the hand-tuned kernel).")
+    var generic = false
 
     struct Result: Codable {
         var stimulusMs: Double
@@ -25,6 +27,7 @@ struct Bench: ParsableCommand {
         var hidden: Int
         var anfPerEar: Int
         var batchSize: Int
+        var kernel: String
     }
 
     func run() throws {
@@ -35,6 +38,7 @@ struct Bench: ParsableCommand {
             let threads = try threading.count()
             let exp = Experiment(config)
             let engine = NetworkEngine(threads: threads)
+            engine.usesNotebookKernel = !generic
             let trainer = Trainer(experiment: exp, engine: engine)
             var state = trainer.initialState()
             try trainer.runEpoch(&state)  // warm-up
@@ -53,10 +57,8 @@ struct Bench: ParsableCommand {
                     for b in 0 ..< config.trainBatches {
                         let samples = Array(b * config.batchSize ..< (b + 1) * config.batchSize)
                         let r = engine.lossAndGradients(network, raster: raster, samples: samples,
-                                                        labels: samples.map { trainLabels[$0] }, outputScale: config.outputScale)
-                        var p = [network.w1, network.w2]
-                        adam.update(&p, gradients: [r.w1, r.w2])
-                        network.w1 = p[0]; network.w2 = p[1]
+                                                        labels: samples.map { trainLabels[$0] }, loss: exp.loss)
+                        adam.update(&network, gradients: r)
                     }
                 } / Double(config.trainBatches))
                 valBatch.append(time {
@@ -79,11 +81,12 @@ struct Bench: ParsableCommand {
             let result = Result(
                 stimulusMs: median(stimulus), trainBatchMs: median(trainBatch), valBatchMs: median(valBatch), epochMs: epochMs,
                 peakRssMb: Double(usage.ru_maxrss) / 1024, projected150EpochsS: epochMs * 150 / 1000, threads: threads,
-                hidden: config.hidden, anfPerEar: config.anfPerEar, batchSize: config.batchSize)
+                hidden: config.hidden, anfPerEar: config.anfPerEar, batchSize: config.batchSize,
+                kernel: engine.runsNotebookKernel(state.network, loss: exp.loss) ? "notebook" : "generic")
             if json {
                 print(String(decoding: JSONFiles.encode(result), as: UTF8.self).replacingOccurrences(of: "\n", with: ""))
             } else {
-                print("spikeloc \(SpikelocVersion.current), \(threads) threads, hidden \(config.hidden), \(config.anfPerEar) fibres per ear, batch \(config.batchSize); medians of \(timedEpochs) epochs")
+                print("spikeloc \(SpikelocVersion.current), \(threads) threads, hidden \(config.hidden), \(config.anfPerEar) fibres per ear, batch \(config.batchSize), \(result.kernel) kernel; medians of \(timedEpochs) epochs")
                 print(String(format: "stimulus rebuild (train + validation): %8.2f ms", result.stimulusMs))
                 print(String(format: "training batch (fwd + bwd + Adam):     %8.3f ms", result.trainBatchMs))
                 print(String(format: "validation batch (fwd + loss):         %8.3f ms", result.valBatchMs))

@@ -29,7 +29,7 @@ struct Evaluate: ParsableCommand {
             }
             let exp = Experiment(config)
             let engine = NetworkEngine(threads: threads)
-            let network = exp.network(effectiveW1: saved.w1, effectiveW2: saved.w2)
+            let network = saved.network
             let evaluations = exp.evaluateTestSets(network, seed: seed ?? config.seed, count: repeats,
                                                    first: seed == nil ? 1 : 0, engine: engine)
             let report = EvaluationReport(model: model, evaluations: evaluations, config: config)

@@ -130,13 +130,13 @@ final class StimulusTests: XCTestCase {
 
     func testInitialWeightsUseNotebookBounds() {
         let net = Experiment(config).initialNetwork()
-        XCTAssertEqual(net.w1.rows, 200); XCTAssertEqual(net.w1.columns, 30)
-        XCTAssertEqual(net.w2.rows, 30); XCTAssertEqual(net.w2.columns, 12)
+        XCTAssertEqual(net.inputWeights.rows, 200); XCTAssertEqual(net.inputWeights.columns, 30)
+        XCTAssertEqual(net.readoutWeights.rows, 30); XCTAssertEqual(net.readoutWeights.columns, 12)
         let b1 = Float(1 / 30.0.squareRoot()), b2 = Float(1 / 12.0.squareRoot())
-        XCTAssertLessThanOrEqual(net.w1.values.map(abs).max()!, b1)
-        XCTAssertGreaterThan(net.w1.values.map(abs).max()!, 0.95 * b1)
-        XCTAssertLessThanOrEqual(net.w2.values.map(abs).max()!, b2)
-        XCTAssertGreaterThan(net.w2.values.map(abs).max()!, 0.9 * b2)
-        XCTAssertEqual(net.w1, Experiment(config).initialNetwork().w1, "same seed, same weights")
+        XCTAssertLessThanOrEqual(net.inputWeights.values.map(abs).max()!, b1)
+        XCTAssertGreaterThan(net.inputWeights.values.map(abs).max()!, 0.95 * b1)
+        XCTAssertLessThanOrEqual(net.readoutWeights.values.map(abs).max()!, b2)
+        XCTAssertGreaterThan(net.readoutWeights.values.map(abs).max()!, 0.9 * b2)
+        XCTAssertEqual(net.inputWeights, Experiment(config).initialNetwork().inputWeights, "same seed, same weights")
     }
 }

@@ -42,7 +42,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(a.validationLoss, b.validationLoss)
         config.seed = 1
         let c = try train(config, threads: 2).1
-        XCTAssertFalse(a.network.w1 == c.network.w1, "another seed, other weights")
+        XCTAssertFalse(a.network.inputWeights == c.network.inputWeights, "another seed, other weights")
     }
 
     func testBestWeightsAreACopy() throws {
@@ -52,7 +52,7 @@ final class TrainingTests: XCTestCase {
         let best = try XCTUnwrap(state.bestEpoch)
         XCTAssertEqual(state.validationLoss.min(), state.validationLoss[best])
         XCTAssertTrue(trainer.finalNetwork(state) == state.best)
-        if best < state.epoch - 1 { XCTAssertFalse(state.best.w1 == state.network.w1) }
+        if best < state.epoch - 1 { XCTAssertFalse(state.best.inputWeights == state.network.inputWeights) }
         // the best copy reproduces its validation loss
         XCTAssertEqual(trainer.validationLoss(state.best, epoch: best), state.validationLoss[best])
     }

@@ -6,6 +6,7 @@ import XCTest
 final class GradientParityTests: XCTestCase {
     struct Fixture: Decodable {
         var steps, inputs, hidden, classes: Int
+        var tauMs, dtMs: Double
         var alpha: Float
         var beta: Float
         var outputScale: Float
@@ -28,12 +29,11 @@ final class GradientParityTests: XCTestCase {
     }
 
     func network(_ f: Fixture, _ c: Case) -> SpikingNetwork {
-        SpikingNetwork(
+        SpikingNetwork.notebook(
             w1: Matrix(rows: f.inputs, columns: f.hidden, values: c.w1),
             w2: Matrix(rows: f.hidden, columns: f.classes, values: c.w2),
-            signs: c.dales ? DaleSigns.notebook(inputs: f.inputs, hidden: f.hidden, ieRatio: c.ieRatio) : nil,
-            hidden: LIFLayer(alpha: f.alpha, surrogate: SigmoidSurrogate(beta: f.beta)),
-            readout: LeakyIntegratorReadout(alpha: f.alpha, steps: f.steps))
+            tauMs: f.tauMs, dtMs: f.dtMs, steps: f.steps, neuron: LIFNeuron(surrogate: SigmoidSurrogate(beta: f.beta)),
+            signs: c.dales ? (DaleMask.contiguous(rows: f.inputs, ieRatio: c.ieRatio), DaleMask.contiguous(rows: f.hidden, ieRatio: c.ieRatio)) : nil)
     }
 
     func raster(_ f: Fixture, _ c: Case) -> SpikeRaster {
@@ -53,22 +53,30 @@ final class GradientParityTests: XCTestCase {
         }
     }
 
+    /// Both the notebook's kernel and the generic driver match autograd.
     func testLossAndGradientsMatchPyTorch() throws {
         let f = try loadFixture(Fixture.self, "gradient_parity")
         for c in f.cases {
             let net = network(f, c)
+            XCTAssertEqual(net.layers[0].decays(dtMs: f.dtMs)[0], f.alpha, "alpha computed in double, used in float")
             let r = raster(f, c)
-            let engine = NetworkEngine(threads: 1)
-            let samples = Array(0 ..< c.batch)
-            let result = engine.lossAndGradients(net, raster: r, samples: samples, labels: c.labels, outputScale: f.outputScale)
-            XCTAssertEqual(Float(result.loss), c.loss, accuracy: 1e-5 * abs(c.loss), c.name)
-            assertClose(result.w1.values, c.gradW1, relative: 1e-5, "\(c.name) dL/dw1")
-            assertClose(result.w2.values, c.gradW2, relative: 1e-5, "\(c.name) dL/dw2")
+            for generic in [false, true] {
+                let engine = NetworkEngine(threads: 1)
+                engine.usesNotebookKernel = !generic
+                XCTAssertEqual(engine.runsNotebookKernel(net), !generic)
+                let what = "\(c.name) \(generic ? "generic" : "notebook kernel")"
+                let samples = Array(0 ..< c.batch)
+                let result = engine.lossAndGradients(net, raster: r, samples: samples, labels: c.labels,
+                                                     loss: ClassificationLoss(outputScale: f.outputScale))
+                XCTAssertEqual(Float(result.loss), c.loss, accuracy: 1e-5 * abs(c.loss), what)
+                assertClose(result["w1"]!, c.gradW1, relative: 1e-5, "\(what) dL/dw1")
+                assertClose(result["w2"]!, c.gradW2, relative: 1e-5, "\(what) dL/dw2")
 
-            let scores = engine.scores(net, raster: r, samples: samples, recordHidden: true)
-            assertClose(scores.values, c.outputSum, relative: 1e-5, "\(c.name) output sums")
-            XCTAssertEqual(scores.hiddenRaster.spikeCount, c.hiddenSpikeCount, c.name)
-            XCTAssertEqual(Int(scores.hiddenCounts.reduce(0, +)), c.hiddenSpikeCount, c.name)
+                let scores = engine.scores(net, raster: r, samples: samples, recordHidden: true)
+                assertClose(scores.values, c.outputSum, relative: 1e-5, "\(what) output sums")
+                XCTAssertEqual(scores.hiddenRaster.spikeCount, c.hiddenSpikeCount, what)
+                XCTAssertEqual(Int(scores.hiddenCounts.reduce(0, +)), c.hiddenSpikeCount, what)
+            }
         }
     }
 
@@ -79,12 +87,19 @@ final class GradientParityTests: XCTestCase {
         // 3 copies of the batch: more chunks than threads
         let samples = (0 ..< 3 * c.batch).map { $0 % c.batch }
         let labels = samples.map { c.labels[$0] }
-        let one = NetworkEngine(threads: 1).lossAndGradients(net, raster: r, samples: samples, labels: labels, outputScale: 0.01)
-        for threads in [2, 3, 5] {
-            let many = NetworkEngine(threads: threads).lossAndGradients(net, raster: r, samples: samples, labels: labels, outputScale: 0.01)
-            XCTAssertEqual(one.loss, many.loss)
-            XCTAssertEqual(one.w1, many.w1, "threads \(threads)")
-            XCTAssertEqual(one.w2, many.w2, "threads \(threads)")
+        for generic in [false, true] {
+            func engine(_ threads: Int) -> NetworkEngine {
+                let e = NetworkEngine(threads: threads)
+                e.usesNotebookKernel = !generic
+                return e
+            }
+            let loss = ClassificationLoss(outputScale: 0.01)
+            let one = engine(1).lossAndGradients(net, raster: r, samples: samples, labels: labels, loss: loss)
+            for threads in [2, 3, 5] {
+                let many = engine(threads).lossAndGradients(net, raster: r, samples: samples, labels: labels, loss: loss)
+                XCTAssertEqual(one.loss, many.loss)
+                XCTAssertEqual(one.gradients, many.gradients, "threads \(threads), generic \(generic)")
+            }
         }
     }
 }

@@ -2,53 +2,113 @@ import Foundation
 import SpikingCore
 import XCTest
 
-/// The fast kernels against the plain step functions of the layers.
+/// The notebook's hand-tuned kernel against the generic driver, and the neuron models' steps.
 final class LayerSemanticsTests: XCTestCase {
-    /// The engine's hidden spikes equal those of ``LIFLayer/step(_:current:)`` run step by step.
-    func testKernelMatchesLIFStepFunction() {
-        var rng = Xoshiro256StarStar(seed: 7)
-        let inputs = 40, hidden = 13, steps = 30
-        var raster = SpikeRaster(samples: 3, steps: steps, channels: inputs)
-        for n in 0 ..< 3 { for t in 0 ..< steps { for i in 0 ..< inputs where rng.nextUnitDouble() < 0.2 { raster[n, t, i] = true } } }
-        let w1 = Matrix.uniform(rows: inputs, columns: hidden, bound: 0.6, using: &rng)
-        let w2 = Matrix.uniform(rows: hidden, columns: 4, bound: 0.5, using: &rng)
-        let layer = LIFLayer(alpha: 0.8)
-        let net = SpikingNetwork(w1: w1, w2: w2, hidden: layer, readout: LeakyIntegratorReadout(alpha: 0.8, steps: steps))
-        let scores = NetworkEngine(threads: 1).scores(net, raster: raster, samples: [0, 1, 2], recordHidden: true)
-        var total = 0
-        for n in 0 ..< 3 {
-            var state = LIFLayer.State(count: hidden)
-            var currents: [[Float]] = []
-            for t in 0 ..< steps {
-                // the spike recorded at step t is the one emitted by the update of step t - 1
-                for j in 0 ..< hidden { XCTAssertEqual(scores.hiddenRaster[n, t, j], state.s[j] == 1, "sample \(n) step \(t) unit \(j)") }
-                var current = [Float](repeating: 0, count: hidden)
-                for i in raster.activeChannels(sample: n, step: t) { for j in 0 ..< hidden { current[j] += w1[i, j] } }
-                currents.append(state.s.indices.map { j in state.s[j] })
-                total += state.s.reduce(0) { $0 + Int($1) }
-                state = layer.step(state, current: current)
-            }
-            // class scores: sum over time of the read-out driven by the recorded spikes
-            let drive = currents.map { s in (0 ..< 4).map { c in (0 ..< hidden).reduce(Float(0)) { $0 + s[$1] * w2[$1, c] } } }
-            let record = net.readout.evolve(drive)
-            for c in 0 ..< 4 {
-                let sum = record.reduce(Float(0)) { $0 + $1[c] }
-                XCTAssertEqual(scores.values[n * 4 + c], sum, accuracy: 1e-4 * max(1, abs(sum)))
-            }
-        }
-        XCTAssertGreaterThan(total, 20, "the test needs hidden spikes to mean anything")
+    /// A notebook network of a given shape with random spikes.
+    func notebookCase(inputs: Int, hidden: Int, steps: Int, samples: Int, seed: UInt64, signs: Bool = false)
+        -> (SpikingNetwork, SpikeRaster, [Int]) {
+        var rng = Xoshiro256StarStar(seed: seed)
+        var raster = SpikeRaster(samples: samples, steps: steps, channels: inputs)
+        for n in 0 ..< samples { for t in 0 ..< steps { for i in 0 ..< inputs where rng.nextUnitDouble() < 0.2 { raster[n, t, i] = true } } }
+        let bound = 2 / Float(Double(inputs) * 0.2).squareRoot()
+        let w1 = Matrix.uniform(rows: inputs, columns: hidden, bound: bound, using: &rng)
+        let w2 = Matrix.uniform(rows: hidden, columns: 7, bound: 0.5, using: &rng)
+        let s = signs ? (DaleMask.contiguous(rows: inputs, ieRatio: 0.3), DaleMask.contiguous(rows: hidden, ieRatio: 0.3)) : nil
+        let net = SpikingNetwork.notebook(w1: w1, w2: w2, tauMs: 5, dtMs: 1, steps: steps, signs: s)
+        return (net, raster, (0 ..< samples).map { _ in Int(rng.next() % 7) })
     }
 
-    /// `sum_t v(t)` of the read-out equals the closed form with ``LeakyIntegratorReadout/timeWeights``.
+    /// Identical spikes; scores, loss and gradients equal up to float32 summation order, over the
+    /// shapes the kernel's blocking treats differently (hidden not a multiple of 8 or 32, several
+    /// blocks of 32, inputs across 64-bit words, two steps).
+    func testNotebookKernelAgreesWithGenericDriver() {
+        let kernel = NetworkEngine(threads: 2)
+        let generic = NetworkEngine(threads: 2)
+        generic.usesNotebookKernel = false
+        for (k, shape) in [(200, 30, 100), (65, 33, 50), (130, 65, 20), (1, 1, 2), (63, 100, 30), (64, 32, 3)].enumerated() {
+            let (net, raster, labels) = notebookCase(inputs: shape.0, hidden: shape.1, steps: shape.2, samples: 19,
+                                                     seed: UInt64(k), signs: k % 2 == 1)
+            let what = "\(shape)"
+            XCTAssertTrue(kernel.runsNotebookKernel(net), what)
+            XCTAssertFalse(generic.runsNotebookKernel(net), what)
+            let samples = Array(0 ..< 19)
+            let a = kernel.scores(net, raster: raster, samples: samples, recordHidden: true)
+            let b = generic.scores(net, raster: raster, samples: samples, recordHidden: true)
+            XCTAssertEqual(a.hiddenRaster, b.hiddenRaster, "\(what): identical spikes")
+            XCTAssertEqual(a.hiddenCounts, b.hiddenCounts, what)
+            if shape.1 > 1 { XCTAssertGreaterThan(a.hiddenRaster.spikeCount, 0, "\(what): the test needs spikes") }
+            assertClose(a.values, b.values, relative: 1e-6, "\(what) scores", allowZero: true)
+            let loss = ClassificationLoss(outputScale: 0.01)
+            let ga = kernel.lossAndGradients(net, raster: raster, samples: samples, labels: labels, loss: loss)
+            let gb = generic.lossAndGradients(net, raster: raster, samples: samples, labels: labels, loss: loss)
+            XCTAssertEqual(ga.loss, gb.loss, accuracy: 1e-6 * abs(gb.loss), what)
+            XCTAssertEqual(ga.names, gb.names)
+            for (name, (x, y)) in zip(ga.names, zip(ga.gradients, gb.gradients)) where !name.hasPrefix("tau") {
+                assertClose(x, y, relative: 1e-6, "\(what) d/d\(name)", allowZero: true)
+            }
+        }
+    }
+
+    /// Anything but the notebook's network runs on the generic driver.
+    func testOnlyTheNotebookNetworkRunsOnTheKernel() {
+        let engine = NetworkEngine(threads: 1)
+        let (net, _, _) = notebookCase(inputs: 10, hidden: 4, steps: 5, samples: 1, seed: 1)
+        XCTAssertTrue(engine.runsNotebookKernel(net))
+        XCTAssertFalse(engine.runsNotebookKernel(net, loss: ClassificationLoss(ratePenalty: RatePenalty(weight: 1))))
+        var learned = net
+        var p = learned.parameters
+        p[1].isLearnable = true
+        learned.parameters = p
+        XCTAssertFalse(engine.runsNotebookKernel(learned), "learnable tau")
+        let w1 = net.inputWeights, w2 = net.readoutWeights
+        XCTAssertFalse(engine.runsNotebookKernel(.notebook(w1: w1, w2: w2, steps: 5, neuron: LIFNeuron(timing: .current))))
+        XCTAssertFalse(engine.runsNotebookKernel(.notebook(w1: w1, w2: w2, steps: 5, neuron: LIFNeuron(reset: .subtract))))
+        let maxReadout = SpikingNetwork(inputs: 10, layers: net.layers, readout: Readout(kind: .max, weights: w2, tauMs: [5]), steps: 5, dtMs: 1)
+        XCTAssertFalse(engine.runsNotebookKernel(maxReadout))
+    }
+
+    /// The notebook LIF, step by step: the spike of a crossing is emitted one step later and the
+    /// reset lands one step after that; the standard LIF spikes and resets at once.
+    func testLIFStepTimings() {
+        let notebook = LIFNeuron()
+        var s = LIFNeuron.State.zero
+        var out: [Float] = []
+        for current: Float in [1.5, 0, 0, 0] { out.append(notebook.step(&s, current: current, decay: 0.5)) }
+        XCTAssertEqual(out, [0, 0, 1, 0], "crossing at step 0 (v = 1.5 after it), spike emitted at step 2")
+        let standard = LIFNeuron(timing: .current)
+        s = .zero
+        out = []
+        for current: Float in [1.5, 0, 0.9, 0.9] { out.append(standard.step(&s, current: current, decay: 0.5)) }
+        XCTAssertEqual(out, [1, 0, 0, 1], "spike at the crossing, membrane back to 0: 0.9, then 0.45 + 0.9")
+        let subtract = LIFNeuron(timing: .current, reset: .subtract)
+        s = .zero
+        _ = subtract.step(&s, current: 1.5, decay: 0.5)
+        XCTAssertEqual(s.v, 0.5, "1.5 - threshold")
+    }
+
+    /// The adaptive threshold rises after a spike and blocks a spike the plain LIF would fire.
+    func testAdaptiveThresholdRises() {
+        let alif = AdaptiveLIFNeuron(beta: 1, rho: 0.9, timing: .current)
+        var s = AdaptiveLIFNeuron.State.zero
+        XCTAssertEqual(alif.step(&s, current: 1.2, decay: 0.5), 1)
+        XCTAssertEqual(s.a, 0.1, accuracy: 1e-6, "a = (1 - rho) after one spike")
+        XCTAssertEqual(alif.step(&s, current: 1.05, decay: 0.5), 0, "1.05 < 1 + 0.1")
+        var plain = LIFNeuron.State.zero
+        let lif = LIFNeuron(timing: .current)
+        _ = lif.step(&plain, current: 1.2, decay: 0.5)
+        XCTAssertEqual(lif.step(&plain, current: 1.05, decay: 0.5), 1)
+    }
+
+    /// The time weights of the summed integrator equal explicit integration.
     func testReadoutTimeWeightsEqualExplicitIntegration() {
-        let readout = LeakyIntegratorReadout(alpha: Float(exp(-0.2)), steps: 100)
-        XCTAssertEqual(readout.timeWeights[99], 0, "the last input is never integrated")
-        XCTAssertEqual(readout.timeWeights[98], 1)
+        let alpha = Float(exp(-0.2))
+        let weights = Readout.timeWeights(alpha: alpha, steps: 100)
+        XCTAssertEqual(weights[99], 0, "the last input is never integrated")
+        XCTAssertEqual(weights[98], 1)
         for k in [0, 17, 50, 98] {
-            var impulse = [[Float]](repeating: [0], count: 100)
-            impulse[k] = [1]
-            let sum = readout.evolve(impulse).reduce(Float(0)) { $0 + $1[0] }
-            XCTAssertEqual(readout.timeWeights[k], sum, accuracy: 1e-5, "k = \(k)")
+            var v: Float = 0, sum: Float = 0
+            for t in 0 ..< 99 { v = alpha * v + (t == k ? 1 : 0); sum += v }
+            XCTAssertEqual(weights[k], sum, accuracy: 1e-5, "k = \(k)")
         }
     }
 
@@ -76,12 +136,12 @@ final class LayerSemanticsTests: XCTestCase {
     }
 
     func testDaleMaskRoundsUpLikeTorchArange() {
-        XCTAssertEqual(DaleSigns.mask(rows: 200, ieRatio: 0.5).filter { $0 < 0 }.count, 100)
-        XCTAssertEqual(DaleSigns.mask(rows: 30, ieRatio: 0.5).prefix(15), ArraySlice(repeating: -1, count: 15))
-        XCTAssertEqual(DaleSigns.mask(rows: 12, ieRatio: 0.3).filter { $0 < 0 }.count, 4, "0.3 x 12 = 3.5999999999999996")
-        XCTAssertEqual(DaleSigns.mask(rows: 30, ieRatio: 0.25).filter { $0 < 0 }.count, 8, "arange(7.5) has 8 elements")
-        XCTAssertEqual(DaleSigns.mask(rows: 12, ieRatio: 0).filter { $0 < 0 }.count, 0)
-        XCTAssertEqual(DaleSigns.mask(rows: 12, ieRatio: 1).filter { $0 < 0 }.count, 12)
+        XCTAssertEqual(DaleMask.contiguous(rows: 200, ieRatio: 0.5).filter { $0 < 0 }.count, 100)
+        XCTAssertEqual(DaleMask.contiguous(rows: 30, ieRatio: 0.5).prefix(15), ArraySlice(repeating: -1, count: 15))
+        XCTAssertEqual(DaleMask.contiguous(rows: 12, ieRatio: 0.3).filter { $0 < 0 }.count, 4, "0.3 x 12 = 3.5999999999999996")
+        XCTAssertEqual(DaleMask.contiguous(rows: 30, ieRatio: 0.25).filter { $0 < 0 }.count, 8, "arange(7.5) has 8 elements")
+        XCTAssertEqual(DaleMask.contiguous(rows: 12, ieRatio: 0).filter { $0 < 0 }.count, 0)
+        XCTAssertEqual(DaleMask.contiguous(rows: 12, ieRatio: 1).filter { $0 < 0 }.count, 12)
     }
 
     func testCounterUniformsAreUniformAndStable() {

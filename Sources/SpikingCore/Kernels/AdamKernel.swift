@@ -8,8 +8,8 @@ enum AdamKernel {
     ) {
         func lanes<V: SIMD>(_ p: inout V, _ g: V, _ m: inout V, _ v: inout V) where V.Scalar == Float {
             m = m + weight1 * (g - m)  // lerp, weight < 0.5
-            v = v * keep2 + weight2 * (g * g)
-            p += -stepSize * (m / (v.squareRoot() / bc2 + eps))
+            v = v * keep2 + (weight2 * g) * g  // addcmul: value * t1 * t2, left to right
+            p = p + ((-stepSize) * m) / (v.squareRoot() / bc2 + eps)  // addcdiv: value * t1 / t2
         }
         var i = 0
         while i + 8 <= p.count {

@@ -11,10 +11,10 @@ public struct SigmoidSurrogate: Equatable, Sendable, Codable {
     public init(beta: Float = 5) { self.beta = beta }
 
     /// The forward pass: 1 when `x > 0`, else 0.
-    public func spike(_ x: Float) -> Float { x > 0 ? 1 : 0 }
+    @inlinable public func spike(_ x: Float) -> Float { x > 0 ? 1 : 0 }
 
     /// The pseudo-derivative used in the backward pass, computed as the notebook does.
-    public func derivative(_ x: Float) -> Float {
+    @inlinable public func derivative(_ x: Float) -> Float {
         let s = 1 / (1 + Foundation.exp(-beta * x))
         return beta * s * (1 - s)
     }

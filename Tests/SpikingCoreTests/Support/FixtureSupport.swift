@@ -13,7 +13,7 @@ func loadFixture<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
 /// `max |actual - expected| <= tolerance * max |expected|` (so entries that are tiny next to the
 /// largest, where float32 summation order alone moves the last digits, are judged on that scale).
 func assertClose(
-    _ actual: [Float], _ expected: [Float], relative tolerance: Float, _ what: String,
+    _ actual: [Float], _ expected: [Float], relative tolerance: Float, _ what: String, allowZero: Bool = false,
     file: StaticString = #filePath, line: UInt = #line
 ) {
     XCTAssertEqual(actual.count, expected.count, what, file: file, line: line)
@@ -23,6 +23,10 @@ func assertClose(
     for (i, (a, e)) in zip(actual, expected).enumerated() where abs(a - e) > worst {
         worst = abs(a - e)
         worstIndex = i
+    }
+    if allowZero && largest == 0 {
+        XCTAssertEqual(worst, 0, "\(what): expected all zero", file: file, line: line)
+        return
     }
     XCTAssertGreaterThan(largest, 0, what, file: file, line: line)
     XCTAssertLessThanOrEqual(worst / largest, tolerance,
