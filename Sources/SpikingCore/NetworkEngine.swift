@@ -47,18 +47,22 @@ public final class NetworkEngine {
     /// softmax cross-entropy of `outputScale * scores` plus the rate penalty) and its gradient with
     /// respect to every parameter of `network` (raw values, through their constraints; zero for
     /// time constants that are not learnable).
+    ///
+    /// `dropout`, when given, drops spikes of the last hidden layer on their way to the read-out
+    /// (training only); the mask of a sample depends on its index in `raster`.
     public func lossAndGradients(
-        _ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], labels: [Int], loss: ClassificationLoss
+        _ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], labels: [Int], loss: ClassificationLoss,
+        dropout: Dropout? = nil
     ) -> LossAndGradients {
         check(network, raster: raster, samples: samples)
         precondition(labels.count == samples.count, "NetworkEngine: \(labels.count) labels for \(samples.count) samples")
         for label in labels {
             precondition((0 ..< network.classes).contains(label), "NetworkEngine: label \(label) outside 0 ..< \(network.classes)")
         }
-        if runsNotebookKernel(network, loss: loss) {
+        if runsNotebookKernel(network, loss: loss), (dropout?.probability ?? 0) == 0 {
             return notebookLossAndGradients(network, raster: raster, samples: samples, labels: labels, outputScale: loss.outputScale)
         }
-        return genericLossAndGradients(network, raster: raster, samples: samples, labels: labels, loss: loss)
+        return genericLossAndGradients(network, raster: raster, samples: samples, labels: labels, loss: loss, dropout: dropout)
     }
 
     /// The class scores (unscaled), `samples.count x classes` row-major, and, if asked, each
@@ -91,7 +95,8 @@ public final class NetworkEngine {
     // MARK: generic driver
 
     private func genericLossAndGradients(
-        _ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], labels: [Int], loss: ClassificationLoss
+        _ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], labels: [Int], loss: ClassificationLoss,
+        dropout: Dropout?
     ) -> LossAndGradients {
         let kernel = GenericKernel(network)
         let chunks = chunkCount(samples.count)
@@ -139,7 +144,7 @@ public final class NetworkEngine {
                             var decays = [Float](repeating: 0, count: size)
                             for n in chunkRange(chunk, batch) {
                                 let input = words.baseAddress! + raster.sampleOffset(samples[n])
-                                let record = kernel.forward(input, wordsPerStep: raster.wordsPerStep)
+                                let record = kernel.forward(input, wordsPerStep: raster.wordsPerStep, dropout: dropout, sample: samples[n])
                                 let (l, g) = SoftmaxCrossEntropy.lossAndGradient(
                                     logits: record.scores.map { loss.outputScale * $0 }, label: labels[n], gradScale: invBatch)
                                 lossOut[n] = Double(l)

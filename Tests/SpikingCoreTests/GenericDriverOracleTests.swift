@@ -16,6 +16,7 @@ final class GenericDriverOracleTests: XCTestCase {
         var readout: Readout.Kind = .sum
         var perNeuronTau = false
         var penalty = false
+        var dropout = false
     }
 
     static let variants: [Variant] = [
@@ -35,6 +36,8 @@ final class GenericDriverOracleTests: XCTestCase {
         Variant(name: "spike-count", readout: .spikeCount),
         Variant(name: "per-neuron-tau", perNeuronTau: true),
         Variant(name: "rate-penalty", penalty: true),
+        Variant(name: "dropout", dropout: true),
+        Variant(name: "dropout-two-layers-penalty", twoLayers: true, penalty: true, dropout: true),
     ]
 
     /// (inputs, hidden, steps) covering the shapes the kernels treat specially.
@@ -49,6 +52,7 @@ final class GenericDriverOracleTests: XCTestCase {
         var inputs: [[[Double]]]
         var labels: [Int]
         var loss: ClassificationLoss
+        var dropout: Dropout?
     }
 
     /// A random case; `nil` when some spike decision lies too close to its threshold to be
@@ -99,9 +103,12 @@ final class GenericDriverOracleTests: XCTestCase {
             outputNeuron: v.readout == .spikeCount
                 ? BPTTOracle.Neuron(timing: .previous, reset: .zero, threshold: 1, beta: 0, rho: 0, surrogateBeta: 5) : nil,
             steps: steps, dtMs: dt, scale: Double(scale), penalty: penalty.map { (Double($0.weight), 100, 200) })
-        let c = Case(network: network, oracle: oracle, raster: raster, inputs: x, labels: labels,
-                     loss: ClassificationLoss(outputScale: scale, ratePenalty: penalty))
-        return oracle.run(inputs: x, labels: labels).minMargin > 5e-5 ? c : nil
+        var o = oracle
+        let dropout = v.dropout ? Dropout(probability: 0.4, key: seed &* 31 &+ 7) : nil
+        o.dropout = dropout
+        let c = Case(network: network, oracle: o, raster: raster, inputs: x, labels: labels,
+                     loss: ClassificationLoss(outputScale: scale, ratePenalty: penalty), dropout: dropout)
+        return o.run(inputs: x, labels: labels).minMargin > 5e-5 ? c : nil
     }
 
     func testGenericDriverMatchesFloat64Oracle() {
@@ -117,7 +124,7 @@ final class GenericDriverOracleTests: XCTestCase {
                 let what = "\(v.name) \(inputs)x\(hidden)x\(steps)"
                 let expected = c.oracle.run(inputs: c.inputs, labels: c.labels)
                 let samples = Array(0 ..< c.labels.count)
-                let result = engine.lossAndGradients(c.network, raster: c.raster, samples: samples, labels: c.labels, loss: c.loss)
+                let result = engine.lossAndGradients(c.network, raster: c.raster, samples: samples, labels: c.labels, loss: c.loss, dropout: c.dropout)
                 let scores = engine.scores(c.network, raster: c.raster, samples: samples, recordHidden: true)
                 // spikes of the first layer, exactly
                 var spikes = 0
@@ -131,7 +138,10 @@ final class GenericDriverOracleTests: XCTestCase {
                     }
                 }
                 if spikes > 0 { withSpikes += 1 }
-                assertClose(scores.values, expected.scores.flatMap { $0 }.map(Float.init), relative: 1e-5, "\(what) scores",
+                var evaluation = c.oracle
+                evaluation.dropout = nil  // scores are evaluation: no dropout
+                let expectedScores = evaluation.run(inputs: c.inputs, labels: c.labels).scores
+                assertClose(scores.values, expectedScores.flatMap { $0 }.map(Float.init), relative: 1e-5, "\(what) scores",
                             allowZero: true)
                 XCTAssertEqual(result.loss, expected.loss, accuracy: 1e-5 * max(1, abs(expected.loss)), what)
                 XCTAssertEqual(result.penalty, expected.penalty, accuracy: 1e-5 * max(1e-3, abs(expected.penalty)), what)
@@ -139,7 +149,10 @@ final class GenericDriverOracleTests: XCTestCase {
                     guard let e = expected.gradients[p.name], let g = result[p.name] else {
                         XCTFail("\(what): no gradient for \(p.name)"); continue
                     }
-                    assertClose(g, e.map(Float.init), relative: 1e-4, "\(what) d/d\(p.name)", allowZero: true)
+                    assertClose(g, e.map(Float.init), relative: hidden == 1 ? 1e-3 : 1e-4, "\(what) d/d\(p.name)",
+                                allowZero: true, floor: 1e-3)
+                    // hidden 1: every gradient flows through one neuron, and float32's 1 - sig(5x) of
+                    // a membrane far from threshold (the notebook's arithmetic) carries ~1e-4 relative error
                 }
                 checked += 1
             }

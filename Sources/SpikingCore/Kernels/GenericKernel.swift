@@ -68,6 +68,8 @@ struct GenericKernel: @unchecked Sendable {
         var outputs: [[Float]] = []  // per hidden layer, steps x neurons spikes
         var currents: [[Float]] = []
         var tapes: [Any] = []  // per hidden layer, [State] before each step
+        var readoutInput: [Float] = []  // the top layer's spikes after dropout
+        var dropoutFactor: [Float]?  // per spike of the top layer: 0 or 1 / (1 - p)
         var readoutCurrent: [Float] = []  // steps x classes
         var readoutMembrane: [Float] = []  // steps x classes (integrator) or spikes (spiking output)
         var readoutTape: Any?
@@ -76,7 +78,7 @@ struct GenericKernel: @unchecked Sendable {
 
     // MARK: forward
 
-    func forward(_ input: UnsafePointer<UInt64>, wordsPerStep: Int) -> Record {
+    func forward(_ input: UnsafePointer<UInt64>, wordsPerStep: Int, dropout: Dropout? = nil, sample: Int = 0) -> Record {
         var record = Record()
         var below = Input.raster(input, wordsPerStep: wordsPerStep)
         for layer in layers {
@@ -86,8 +88,15 @@ struct GenericKernel: @unchecked Sendable {
             record.tapes.append(tape)
             below = .dense(y)
         }
-        let last = record.outputs[record.outputs.count - 1]
+        var last = record.outputs[record.outputs.count - 1]
         let top = layers[layers.count - 1].neurons
+        if let dropout, dropout.probability > 0 {
+            let key = dropout.sampleKey(sample), scale = dropout.scale
+            let factor = (0 ..< last.count).map { dropout.keeps(sampleKey: key, element: $0) ? scale : 0 }
+            for i in last.indices { last[i] *= factor[i] }
+            record.dropoutFactor = factor
+        }
+        record.readoutInput = last
         if let output = outputLayer {
             let (y, current, tape) = runLayer(output.neuron, output, input: .dense(last))
             record.readoutCurrent = current
@@ -212,7 +221,7 @@ struct GenericKernel: @unchecked Sendable {
         }
         // read-out weights and the gradient of the top layer's spikes
         var gradY = [Float](repeating: 0, count: steps * top)
-        let last = record.outputs[layers.count - 1]
+        let last = record.readoutInput
         readoutWeights.withUnsafeBufferPointer { w in
             gradOut.withUnsafeBufferPointer { go in
                 gradY.withUnsafeMutableBufferPointer { gy in
@@ -225,6 +234,7 @@ struct GenericKernel: @unchecked Sendable {
                 }
             }
         }
+        if let factor = record.dropoutFactor { for i in gradY.indices { gradY[i] *= factor[i] } }
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[l]
             let n = layer.neurons

@@ -30,6 +30,7 @@ struct BPTTOracle {
     var dtMs: Double
     var scale: Double
     var penalty: (c: Double, min: Double, max: Double)?
+    var dropout: Dropout?
 
     /// Forward record of one spiking layer.
     struct Trace {
@@ -146,7 +147,8 @@ struct BPTTOracle {
         var traces: [[Trace]] = []
         var outTraces: [Trace?] = []
         var membranes: [[[Double]]] = []
-        for x in inputs {
+        var dropped: [[[Double]]] = []  // the top layer's spikes as the read-out receives them
+        for (sampleIndex, x) in inputs.enumerated() {
             var below = x
             var sampleTraces: [Trace] = []
             for layer in layers {
@@ -157,6 +159,14 @@ struct BPTTOracle {
             }
             traces.append(sampleTraces)
             res.hiddenSpikes.append(sampleTraces.map(\.y))
+            if let d = dropout {
+                let key = d.sampleKey(sampleIndex)
+                let size = below[0].count
+                for t in 0 ..< steps { for j in 0 ..< size {
+                    below[t][j] *= d.keeps(sampleKey: key, element: t * size + j) ? Double(d.scale) : 0
+                } }
+            }
+            dropped.append(below)
             var score = [Double](repeating: 0, count: classes)
             if let out = outputNeuron {
                 let tr = runSpiking(out, input: below, w: readoutW, v: nil, alpha: alphas(readoutTauMs))
@@ -216,7 +226,7 @@ struct BPTTOracle {
             res.loss += (lse - z[labels[n]]) / Double(batch)
             let gScore = (0 ..< classes).map { c in (exp(z[c] - lse) - (c == labels[n] ? 1 : 0)) / Double(batch) * scale }
             var gOutCurrent = [[Double]](repeating: [Double](repeating: 0, count: classes), count: steps)
-            let top = traces[n].last!.y
+            let top = dropped[n]
             if let out = outputNeuron, let tr = outTraces[n] {
                 var gy = [[Double]](repeating: gScore, count: steps)
                 var unused: [[Double]] = []
@@ -254,6 +264,12 @@ struct BPTTOracle {
                         gy[t][j] += readoutW[j][c] * gOutCurrent[t][c]
                     }
                 }
+            }
+            if let d = dropout {  // the read-out sees spike x factor: chain the factor
+                let key = d.sampleKey(n)
+                for t in 0 ..< steps { for j in gy[t].indices {
+                    gy[t][j] *= d.keeps(sampleKey: key, element: t * gy[t].count + j) ? Double(d.scale) : 0
+                } }
             }
             for l in stride(from: layers.count - 1, through: 0, by: -1) {
                 let layer = layers[l]

@@ -13,11 +13,11 @@ func loadFixture<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
 /// `max |actual - expected| <= tolerance * max |expected|` (so entries that are tiny next to the
 /// largest, where float32 summation order alone moves the last digits, are judged on that scale).
 func assertClose(
-    _ actual: [Float], _ expected: [Float], relative tolerance: Float, _ what: String, allowZero: Bool = false,
+    _ actual: [Float], _ expected: [Float], relative tolerance: Float, _ what: String, allowZero: Bool = false, floor: Float = 0,
     file: StaticString = #filePath, line: UInt = #line
 ) {
     XCTAssertEqual(actual.count, expected.count, what, file: file, line: line)
-    let largest = expected.map(abs).max() ?? 0
+    let largest = max(expected.map(abs).max() ?? 0, floor)
     var worst: Float = 0
     var worstIndex = -1
     for (i, (a, e)) in zip(actual, expected).enumerated() where abs(a - e) > worst {
