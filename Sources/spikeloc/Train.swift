@@ -28,35 +28,29 @@ struct Train: ParsableCommand {
             let start = Date()
             guard testSets > 0 else { throw ConfigError(option: "--test-sets", message: "must be a positive whole number, got \(testSets)") }
             let threads = try threading.count()
-            let (config, folder, initial) = try prepare()
-            let exp = Experiment(config)
-            let engine = NetworkEngine(threads: threads)
-            let trainer = Trainer(experiment: exp, engine: engine)
-            var state = initial ?? trainer.initialState()
-            if initial == nil {
-                print("Training \(config.inputs) inputs -> \(config.hidden) LIF -> \(config.classes) outputs on \(config.trainSamples) samples, seed \(config.seed), \(threads) threads\(config.dales ? ", Dale's law" : "")")
+            var run = try prepare(threads: threads)
+            let config = run.config, folder = run.folder
+            if run.isResumed {
+                print("Resuming \(folder.url.path) after epoch \(run.state.epoch) of at most \(config.epochs), \(threads) threads")
             } else {
-                print("Resuming \(folder.url.path) after epoch \(state.epoch) of at most \(config.epochs), \(threads) threads")
+                print("Training \(config.inputs) inputs -> \(config.hidden) LIF -> \(config.classes) outputs on \(config.trainSamples) samples, seed \(config.seed), \(threads) threads\(config.dales ? ", Dale's law" : "")")
             }
             let stop = StopRequest()
             let bar = ProgressBar()
             do {
-                while !state.isFinished(epochs: config.epochs) {
-                    try trainer.runEpoch(&state, observe: { event in
-                        switch event {
-                        case let .batch(e, b, n, loss):
-                            if b % 8 == 7 || b == n - 1 {
-                                bar.update(label: "epoch \(e + 1)/\(config.epochs)", done: b + 1, total: n, note: String(format: "loss %.4f", loss))
-                            }
-                        case let .epoch(e, train, validation, improved, seconds):
-                            bar.clear()
-                            print(String(format: "epoch %3d  train loss %.4f  validation loss %.4f%@  %.2f s", e + 1, train, validation, improved ? " *" : "  ", seconds))
-                        case let .earlyStop(e, best):
-                            print("Early stop after epoch \(e + 1): no validation improvement on epoch \(best + 1) for \(config.earlyStopWindow - 1) epochs")
+                try run.train(observe: { event in
+                    switch event {
+                    case let .batch(e, b, n, loss):
+                        if b % 8 == 7 || b == n - 1 {
+                            bar.update(label: "epoch \(e + 1)/\(config.epochs)", done: b + 1, total: n, note: String(format: "loss %.4f", loss))
                         }
-                    }, shouldStop: { stop.received != nil })
-                    try Checkpoint(config: config, state: state).save(to: folder.checkpoint)
-                }
+                    case let .epoch(e, train, validation, improved, seconds):
+                        bar.clear()
+                        print(String(format: "epoch %3d  train loss %.4f  validation loss %.4f%@  %.2f s", e + 1, train, validation, improved ? " *" : "  ", seconds))
+                    case let .earlyStop(e, best):
+                        print("Early stop after epoch \(e + 1): no validation improvement on epoch \(best + 1) for \(config.earlyStopWindow - 1) epochs")
+                    }
+                }, shouldStop: { stop.received != nil })
             } catch TrainingError.interrupted(let epochs) {
                 bar.clear()
                 let sig = stop.received ?? SIGINT
@@ -65,18 +59,13 @@ struct Train: ParsableCommand {
                 throw ExitCode(128 + sig)
             } catch let error as TrainingError {
                 bar.clear()
-                if state.bestEpoch != nil {
-                    try SavedModel(config: config, network: state.best).save(to: folder.model)
-                    Console.error("spikeloc: kept the checkpoint of epoch \(state.epoch) and the best model so far (epoch \(state.bestEpoch! + 1)) in \(folder.url.path)")
+                if let best = run.state.bestEpoch {
+                    Console.error("spikeloc: kept the checkpoint of epoch \(run.state.epoch) and the best model so far (epoch \(best + 1)) in \(folder.url.path)")
                 }
                 throw error
             }
-            let network = trainer.finalNetwork(state)
-            let trainEval = exp.evaluate(network, on: exp.trainingSet,
-                                         offset: RandomStream.trainEvaluationOffset.unitDouble(seed: config.seed), engine: engine)
-            let tests = exp.evaluateTestSets(network, seed: config.seed, count: testSets, engine: engine)
-            let metrics = RunMetrics(config: config, state: state, threads: threads, train: trainEval.evaluation,
-                                     tests: tests, wallSeconds: Date().timeIntervalSince(start))
+            let (metrics, report) = try run.finish(wallSeconds: Date().timeIntervalSince(start))
+            let state = run.state
             let tested = config.testWeights == .best ? "best (epoch \((state.bestEpoch ?? 0) + 1))" : "final"
             print(String(format: "Chance accuracy level: %.1f%%", metrics.chanceAccuracy))
             print(String(format: "Train classifier accuracy: %.1f%%, absolute error: %.2f deg", metrics.trainAccuracy, metrics.trainAbsErrorDeg))
@@ -88,26 +77,19 @@ struct Train: ParsableCommand {
                 print(String(format: "Test classifier accuracy: %.1f%% +- %.1f, absolute error: %.2f deg", metrics.testAccuracy, metrics.testAccuracyStd, metrics.testAbsErrorDeg))
                 print("  (\(tested) weights, mean +- std over \(testSets) test sets of \(config.testSamples) samples)")
             }
-            try SavedModel(config: config, network: network).save(to: folder.model)
-            try JSONFiles.write(metrics, to: folder.metrics)
-            let report = try RunReport.write(run: folder, threads: threads)
             print("Wrote \(folder.url.path)/: model.safetensors, metrics.json, config.json, checkpoint.safetensors (\(String(format: "%.1f", metrics.wallSeconds)) s)")
             print("Wrote \(folder.report.path) and \(report.count - 1) figures (spikeloc report \(folder.url.path) rebuilds them)")
         }
     }
 
-    /// The configuration, the run folder and, when resuming, the state to continue from.
-    private func prepare() throws -> (ExperimentConfig, RunFolder, TrainingState?) {
+    /// The run: a new one, or the one in `--resume` continued from its checkpoint.
+    private func prepare(threads: Int) throws -> TrainingRun {
         guard let resume else {
             let config = try experiment.config()
             let folder = try RunFolder.prepare(output.map { URL(fileURLWithPath: $0) } ?? RunFolder.defaultURL(seed: config.seed), force: force)
-            try JSONFiles.write(config, to: folder.config)
-            return (config, folder, nil)
+            return try TrainingRun(config: config, folder: folder, threads: threads, testSets: testSets)
         }
         guard output == nil else { throw ConfigError(option: "--output", message: "cannot be combined with --resume (the run continues in its own folder)") }
-        let folder = RunFolder(url: URL(fileURLWithPath: resume))
-        let checkpoint = try Checkpoint.load(from: folder.checkpoint)
-        _ = try RunFolder.prepare(folder.url, force: true)  // still writable?
-        return (checkpoint.config, folder, checkpoint.state)
+        return try TrainingRun(resuming: RunFolder(url: URL(fileURLWithPath: resume)), threads: threads, testSets: testSets)
     }
 }

@@ -12,20 +12,31 @@ final class ModelDeterminismTests: XCTestCase {
         return c
     }
 
-    func trainedModel(_ config: ExperimentConfig, threads: Int) throws -> SavedModel {
-        let trainer = Trainer(experiment: Experiment(config), engine: NetworkEngine(threads: threads))
-        var state = trainer.initialState()
-        while !state.isFinished(epochs: config.epochs) { try trainer.runEpoch(&state) }
-        return SavedModel(config: config, network: trainer.finalNetwork(state))
+    /// A full run as `spikeloc train` makes it (``TrainingRun``) in a temporary folder; the folder.
+    func trainedRun(_ config: ExperimentConfig, threads: Int) throws -> RunFolder {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("spikeloc-determinism-\(getpid())-\(config.seed)-\(threads)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        var run = try TrainingRun(config: config, folder: try RunFolder.prepare(url, force: true), threads: threads)
+        try run.train()
+        _ = try run.finish(wallSeconds: 0)
+        return run.folder
     }
 
-    /// Two runs with the same seed write identical `model.safetensors` bytes, whatever the threads.
+    func trainedModel(_ config: ExperimentConfig, threads: Int) throws -> SavedModel {
+        try SavedModel.load(from: trainedRun(config, threads: threads).model)
+    }
+
+    /// Two runs with the same seed write identical `model.safetensors` bytes and metrics (but for
+    /// times and threads), whatever the threads.
     func testSameSeedGivesIdenticalModelBytes() throws {
-        let a = try trainedModel(smallConfig(seed: 5), threads: 1).safetensors.serialized()
-        let b = try trainedModel(smallConfig(seed: 5), threads: 2).safetensors.serialized()
-        XCTAssertTrue(a == b, "model bytes differ between two runs of seed 5")
-        let c = try trainedModel(smallConfig(seed: 6), threads: 2).safetensors.serialized()
-        XCTAssertFalse(a == c)
+        let one = try trainedRun(smallConfig(seed: 5), threads: 1), two = try trainedRun(smallConfig(seed: 5), threads: 2)
+        let a = try Data(contentsOf: one.model)
+        XCTAssertEqual(a, try Data(contentsOf: two.model), "model bytes differ between two runs of seed 5")
+        var m1 = try JSONFiles.read(RunMetrics.self, from: one.metrics), m2 = try JSONFiles.read(RunMetrics.self, from: two.metrics)
+        m1.epochSeconds = []; m2.epochSeconds = []; m1.wallSeconds = 0; m2.wallSeconds = 0; m1.threads = 0; m2.threads = 0
+        XCTAssertEqual(m1, m2)
+        let c = try Data(contentsOf: trainedRun(smallConfig(seed: 6), threads: 2).model)
+        XCTAssertNotEqual(a, c)
     }
 
     /// A saved model reloads to the same predictions (Dale's law on: effective weights are saved).

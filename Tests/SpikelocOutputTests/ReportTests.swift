@@ -34,28 +34,20 @@ final class ReportTests: XCTestCase {
         super.tearDown()
     }
 
-    /// Trains 3 epochs on 128 samples and saves the model and metrics (with `edit` applied) like `spikeloc train`.
+    /// Trains 3 epochs on 128 samples as `spikeloc train` does (``TrainingRun``), then rewrites the
+    /// metrics with `edit` applied.
     func makeRun(seed: UInt64 = 4, edit: (inout RunMetrics) -> Void = { _ in }) throws -> Run {
         var config = ExperimentConfig()
         config.batchSize = 16; config.trainBatches = 8; config.validationBatches = 2; config.testBatches = 16; config.epochs = 3
         config.seed = seed
-        let exp = Experiment(config)
-        let engine = NetworkEngine(threads: 2)
-        let trainer = Trainer(experiment: exp, engine: engine)
-        var state = trainer.initialState()
-        while !state.isFinished(epochs: config.epochs) { try trainer.runEpoch(&state) }
-        let network = trainer.finalNetwork(state)
-        let train = exp.evaluate(network, on: exp.trainingSet, offset: 0.5, engine: engine).evaluation
-        let tests = exp.evaluateTestSets(network, seed: seed, count: 1, engine: engine)
-        var metrics = RunMetrics(config: config, state: state, threads: 2, train: train, tests: tests, wallSeconds: 1.5)
-        edit(&metrics)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("spikeloc-report-\(getpid())-\(folders.count)")
         folders.append(url)
-        let folder = try RunFolder.prepare(url, force: true)
-        let model = SavedModel(config: config, network: network)
-        try model.save(to: folder.model)
-        try JSONFiles.write(metrics, to: folder.metrics)
-        return Run(folder: folder, config: config, metrics: metrics, model: model)
+        var run = try TrainingRun(config: config, folder: try RunFolder.prepare(url, force: true), threads: 2)
+        try run.train()
+        var metrics = try run.finish(wallSeconds: 1.5).metrics
+        edit(&metrics)
+        try JSONFiles.write(metrics, to: run.folder.metrics)
+        return Run(folder: run.folder, config: config, metrics: metrics, model: try SavedModel.load(from: run.folder.model))
     }
 
     /// The run's test set 0, rerun with the hidden layer recorded, as the report does.
