@@ -1,4 +1,5 @@
 import Foundation
+import SpikingCore
 
 /// Every constant of the "Noise offsets in every iteration" notebook, with the notebook's values
 /// as defaults. Stored in `config.json` and in the model's metadata (keys in snake_case).
@@ -75,7 +76,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         case final
     }
 
-    /// Time steps per stimulus, `round(duration / dt)`.
+    /// Time steps per stimulus, `round(duration / dt)` (of a valid configuration).
     public var steps: Int { Int((durationMs / dtMs).rounded()) }
     /// Network inputs, two ears of `anfPerEar` fibres.
     public var inputs: Int { 2 * anfPerEar }
@@ -86,37 +87,110 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     /// Test samples.
     public var testSamples: Int { batchSize * testBatches }
 
-    /// Checks every value; throws a ``ConfigError`` naming the offending option.
+    /// The largest values ``validate()`` accepts. They are far beyond any sensible run and keep
+    /// every size and every product of sizes the code forms well inside `Int`; whether a run fits
+    /// in memory is checked separately (``memoryEstimate(testSets:threads:)``).
+    public enum Limits {
+        /// Time steps per stimulus (`--duration-ms / --dt-ms`).
+        public static let steps = 1_000_000
+        /// Fibres per ear.
+        public static let anfPerEar = 1_000_000
+        /// Hidden neurons.
+        public static let hidden = 1_000_000
+        /// IPD classes (0.18 degrees each; the confusion matrices and their figures hold classes^2 cells).
+        public static let classes = 1000
+        /// Epochs, early-stopping window.
+        public static let epochs = 1_000_000
+        /// Samples per batch, batches per set.
+        public static let batch = 1 << 31
+        /// Samples of one data set (batch size x batches).
+        public static let samples = 1 << 40
+        /// Test sets of one command (`--test-sets`, `evaluate --repeats`).
+        public static let testSets = 100_000
+        /// Worker threads.
+        public static let threads = 4096
+    }
+
+    /// Checks every value, and that a training run of this configuration (with one test set, on
+    /// all cores) fits in this machine's memory; throws a ``ConfigError`` naming the offending
+    /// options. Sizes and scales are checked in floating point before any conversion to `Int`,
+    /// and products of sizes for overflow, so no value can make this trap.
     public func validate() throws {
-        func positive(_ value: Int, _ option: String) throws {
-            guard value > 0 else { throw ConfigError(option: option, message: "must be a positive whole number, got \(value)") }
+        try validate(testSets: 1)
+    }
+
+    /// ``validate()`` for a command that evaluates `testSets` test sets (named `testSetsOption`
+    /// in messages) on `threads` threads (default: all cores), against `memoryLimit` bytes
+    /// (default: ``SystemMemory/limit``).
+    public func validate(testSets: Int, testSetsOption: String = "--test-sets", threads: Int? = nil, memoryLimit: Double? = nil) throws {
+        try validateValues()
+        guard (1 ... Limits.testSets).contains(testSets) else {
+            throw ConfigError(option: testSetsOption, message: "must be a whole number in [1, \(Limits.testSets)], got \(testSets)")
+        }
+        let threads = threads ?? ParallelChunks.availableCores
+        guard (1 ... Limits.threads).contains(threads) else {
+            throw ConfigError(option: "--threads", message: "must be a whole number in [1, \(Limits.threads)], got \(threads)")
+        }
+        let estimate = memoryEstimate(testSets: testSets, threads: threads)
+        let limit = memoryLimit ?? SystemMemory.limit
+        guard estimate.total <= limit else {
+            let (part, options) = estimate.largest
+            throw ConfigError(
+                option: options,
+                message: "ask for about \(MemoryEstimate.format(estimate.total)) of memory (\(part.rawValue) \(MemoryEstimate.format(estimate[part]))), more than the \(MemoryEstimate.format(limit)) \(memoryLimit == nil ? SystemMemory.limitSource : "allowed"); reduce them")
+        }
+    }
+
+    /// The value and range checks of ``validate()``, without the memory estimate.
+    public func validateValues() throws {
+        func finite<F: BinaryFloatingPoint>(_ value: F, _ option: String) throws {
+            guard value.isFinite else { throw ConfigError(option: option, message: "must be a finite number, got \(value)") }
+        }
+        // every floating option first: no NaN or infinity gets any further
+        for (value, option) in [(dtMs, "--dt-ms"), (durationMs, "--duration-ms"), (stimulusFrequencyHz, "--stimulus-frequency-hz"),
+                                (rateMaxHz, "--rate-max-hz"), (envelopePower, "--envelope-power"), (tauMs, "--tau-ms"),
+                                (ieRatio, "--ie-ratio"), (lr, "--lr"), (adamBeta1, "--adam-beta1"), (adamBeta2, "--adam-beta2"),
+                                (adamEpsilon, "--adam-epsilon")] {
+            try finite(value, option)
+        }
+        for (value, option) in [(threshold, "--threshold"), (surrogateBeta, "--surrogate-beta"), (outputScale, "--output-scale")] {
+            try finite(value, option)
         }
         func positive(_ value: Double, _ option: String) throws {
-            guard value > 0, value.isFinite else { throw ConfigError(option: option, message: "must be a positive number, got \(value)") }
+            guard value > 0 else { throw ConfigError(option: option, message: "must be a positive number, got \(value)") }
+        }
+        func whole(_ value: Int, _ option: String, in range: ClosedRange<Int>) throws {
+            guard range.contains(value) else {
+                throw ConfigError(option: option, message: range.lowerBound == 1 && value < 1
+                    ? "must be a positive whole number, got \(value)" : "must be a whole number in [\(range.lowerBound), \(range.upperBound)], got \(value)")
+            }
         }
         try positive(dtMs, "--dt-ms")
         try positive(durationMs, "--duration-ms")
-        guard steps >= 2 else { throw ConfigError(option: "--duration-ms", message: "must span at least 2 time steps of --dt-ms, got \(steps)") }
-        try positive(anfPerEar, "--anf-per-ear")
-        guard inputs * steps <= Int(UInt32.max) else {
+        let stepCount = (durationMs / dtMs).rounded()  // in floating point: may be 0, huge or infinite
+        guard stepCount >= 2 else {
+            throw ConfigError(option: "--duration-ms", message: "must span at least 2 time steps of --dt-ms, got \(durationMs / dtMs)")
+        }
+        guard stepCount <= Double(Limits.steps) else {
+            throw ConfigError(option: "--duration-ms / --dt-ms", message: "must give at most \(Limits.steps) time steps, got \(durationMs / dtMs)")
+        }
+        try whole(anfPerEar, "--anf-per-ear", in: 1 ... Limits.anfPerEar)
+        guard inputs * steps <= Int(UInt32.max) else {  // both bounded above: no overflow
             throw ConfigError(option: "--anf-per-ear", message: "2 x anf-per-ear x steps must stay below 2^32, got \(inputs * steps)")
         }
         try positive(stimulusFrequencyHz, "--stimulus-frequency-hz")
         try positive(rateMaxHz, "--rate-max-hz")
-        guard envelopePower >= 0, envelopePower.isFinite else {
+        guard envelopePower >= 0 else {
             throw ConfigError(option: "--envelope-power", message: "must be a number >= 0, got \(envelopePower)")
         }
         guard rateMaxHz * dtMs / 1000 <= 1 else {
             throw ConfigError(option: "--rate-max-hz", message: "times --dt-ms must be a probability per step <= 1, got \(rateMaxHz * dtMs / 1000)")
         }
-        guard classes >= 2 else { throw ConfigError(option: "--classes", message: "must be at least 2, got \(classes)") }
-        try positive(hidden, "--hidden")
+        try whole(classes, "--classes", in: 2 ... Limits.classes)
+        try whole(hidden, "--hidden", in: 1 ... Limits.hidden)
         try positive(tauMs, "--tau-ms")
-        guard threshold.isFinite else { throw ConfigError(option: "--threshold", message: "must be a finite number") }
         try positive(Double(surrogateBeta), "--surrogate-beta")
-        guard outputScale.isFinite, outputScale > 0 else {
-            throw ConfigError(option: "--output-scale", message: "must be a positive number, got \(outputScale)")
-        }
+        try positive(Double(outputScale), "--output-scale")
         guard (0 ... 1).contains(ieRatio) else {
             throw ConfigError(option: "--ie-ratio", message: "must lie in [0, 1], got \(ieRatio)")
         }
@@ -124,12 +198,17 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         guard (0 ..< 1).contains(adamBeta1) else { throw ConfigError(option: "--adam-beta1", message: "must lie in [0, 1), got \(adamBeta1)") }
         guard (0 ..< 1).contains(adamBeta2) else { throw ConfigError(option: "--adam-beta2", message: "must lie in [0, 1), got \(adamBeta2)") }
         try positive(adamEpsilon, "--adam-epsilon")
-        try positive(epochs, "--epochs")
-        try positive(batchSize, "--batch-size")
-        try positive(trainBatches, "--train-batches")
-        try positive(validationBatches, "--validation-batches")
-        try positive(testBatches, "--test-batches")
-        try positive(earlyStopWindow, "--early-stop-window")
+        try whole(epochs, "--epochs", in: 1 ... Limits.epochs)
+        try whole(batchSize, "--batch-size", in: 1 ... Limits.batch)
+        for (batches, option) in [(trainBatches, "--train-batches"), (validationBatches, "--validation-batches"), (testBatches, "--test-batches")] {
+            try whole(batches, option, in: 1 ... Limits.batch)
+            let (samples, overflow) = batchSize.multipliedReportingOverflow(by: batches)
+            guard !overflow, samples <= Limits.samples else {
+                throw ConfigError(option: "--batch-size x \(option)",
+                                  message: "must be at most \(Limits.samples) samples, got \(batchSize) x \(batches)")
+            }
+        }
+        try whole(earlyStopWindow, "--early-stop-window", in: 1 ... Limits.epochs)
         guard earlyStopAfter >= 0 else {
             throw ConfigError(option: "--early-stop-after", message: "must be >= 0, got \(earlyStopAfter)")
         }

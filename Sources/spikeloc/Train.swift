@@ -20,7 +20,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Overwrite an existing run folder.") var force = false
     @Option(help: "Continue the run in this folder from its checkpoint (its configuration is used; other experiment options are ignored).")
     var resume: String?
-    @Option(help: "Test sets to evaluate after training (each with its own phase offset); figures are their mean.")
+    @Option(parsing: .unconditional, help: "Test sets to evaluate after training (each with its own phase offset); figures are their mean.")
     var testSets = 1
 
     func run() throws {
@@ -28,7 +28,7 @@ struct Train: ParsableCommand {
             let start = Date()
             guard testSets > 0 else { throw ConfigError(option: "--test-sets", message: "must be a positive whole number, got \(testSets)") }
             let threads = try threading.count()
-            let (config, folder, initial) = try prepare()
+            let (config, folder, initial) = try prepare(threads: threads)
             let exp = Experiment(config)
             let engine = NetworkEngine(threads: threads)
             let trainer = Trainer(experiment: exp, engine: engine)
@@ -97,9 +97,9 @@ struct Train: ParsableCommand {
     }
 
     /// The configuration, the run folder and, when resuming, the state to continue from.
-    private func prepare() throws -> (ExperimentConfig, RunFolder, TrainingState?) {
+    private func prepare(threads: Int) throws -> (ExperimentConfig, RunFolder, TrainingState?) {
         guard let resume else {
-            let config = try experiment.config()
+            let config = try experiment.config(testSets: testSets, threads: threads)
             let folder = try RunFolder.prepare(output.map { URL(fileURLWithPath: $0) } ?? RunFolder.defaultURL(seed: config.seed), force: force)
             try JSONFiles.write(config, to: folder.config)
             return (config, folder, nil)
@@ -107,6 +107,7 @@ struct Train: ParsableCommand {
         guard output == nil else { throw ConfigError(option: "--output", message: "cannot be combined with --resume (the run continues in its own folder)") }
         let folder = RunFolder(url: URL(fileURLWithPath: resume))
         let checkpoint = try Checkpoint.load(from: folder.checkpoint)
+        try checkpoint.config.validate(testSets: testSets, threads: threads)
         _ = try RunFolder.prepare(folder.url, force: true)  // still writable?
         return (checkpoint.config, folder, checkpoint.state)
     }
