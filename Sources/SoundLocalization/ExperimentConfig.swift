@@ -76,6 +76,84 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         case final
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case formatVersion
+        case dtMs, durationMs, anfPerEar, stimulusFrequencyHz, rateMaxHz, envelopePower, classes
+        case hidden, tauMs, threshold, surrogateBeta, outputScale, dales, ieRatio
+        case lr, adamBeta1, adamBeta2, adamEpsilon, epochs, batchSize, trainBatches, validationBatches, testBatches
+        case earlyStopWindow, earlyStopAfter, testWeights, seed
+    }
+
+    /// Decodes a configuration: a key that is missing (a file written before its option existed)
+    /// takes the notebook's default, unknown keys are ignored, and a `format_version` newer than
+    /// ``SpikelocFormat/version`` is refused (``FormatVersionError``).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try SpikelocFormat.check(c.decodeIfPresent(Int.self, forKey: .formatVersion), what: "configuration")
+        let d = ExperimentConfig()
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        dtMs = try value(.dtMs, d.dtMs)
+        durationMs = try value(.durationMs, d.durationMs)
+        anfPerEar = try value(.anfPerEar, d.anfPerEar)
+        stimulusFrequencyHz = try value(.stimulusFrequencyHz, d.stimulusFrequencyHz)
+        rateMaxHz = try value(.rateMaxHz, d.rateMaxHz)
+        envelopePower = try value(.envelopePower, d.envelopePower)
+        classes = try value(.classes, d.classes)
+        hidden = try value(.hidden, d.hidden)
+        tauMs = try value(.tauMs, d.tauMs)
+        threshold = try value(.threshold, d.threshold)
+        surrogateBeta = try value(.surrogateBeta, d.surrogateBeta)
+        outputScale = try value(.outputScale, d.outputScale)
+        dales = try value(.dales, d.dales)
+        ieRatio = try value(.ieRatio, d.ieRatio)
+        lr = try value(.lr, d.lr)
+        adamBeta1 = try value(.adamBeta1, d.adamBeta1)
+        adamBeta2 = try value(.adamBeta2, d.adamBeta2)
+        adamEpsilon = try value(.adamEpsilon, d.adamEpsilon)
+        epochs = try value(.epochs, d.epochs)
+        batchSize = try value(.batchSize, d.batchSize)
+        trainBatches = try value(.trainBatches, d.trainBatches)
+        validationBatches = try value(.validationBatches, d.validationBatches)
+        testBatches = try value(.testBatches, d.testBatches)
+        earlyStopWindow = try value(.earlyStopWindow, d.earlyStopWindow)
+        earlyStopAfter = try value(.earlyStopAfter, d.earlyStopAfter)
+        testWeights = try value(.testWeights, d.testWeights)
+        seed = try value(.seed, d.seed)
+    }
+
+    /// Encodes every value and the ``SpikelocFormat/version``.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(SpikelocFormat.version, forKey: .formatVersion)
+        try c.encode(dtMs, forKey: .dtMs)
+        try c.encode(durationMs, forKey: .durationMs)
+        try c.encode(anfPerEar, forKey: .anfPerEar)
+        try c.encode(stimulusFrequencyHz, forKey: .stimulusFrequencyHz)
+        try c.encode(rateMaxHz, forKey: .rateMaxHz)
+        try c.encode(envelopePower, forKey: .envelopePower)
+        try c.encode(classes, forKey: .classes)
+        try c.encode(hidden, forKey: .hidden)
+        try c.encode(tauMs, forKey: .tauMs)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encode(surrogateBeta, forKey: .surrogateBeta)
+        try c.encode(outputScale, forKey: .outputScale)
+        try c.encode(dales, forKey: .dales)
+        try c.encode(ieRatio, forKey: .ieRatio)
+        try c.encode(lr, forKey: .lr)
+        try c.encode(adamBeta1, forKey: .adamBeta1)
+        try c.encode(adamBeta2, forKey: .adamBeta2)
+        try c.encode(adamEpsilon, forKey: .adamEpsilon)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(trainBatches, forKey: .trainBatches)
+        try c.encode(validationBatches, forKey: .validationBatches)
+        try c.encode(testBatches, forKey: .testBatches)
+        try c.encode(earlyStopWindow, forKey: .earlyStopWindow)
+        try c.encode(earlyStopAfter, forKey: .earlyStopAfter)
+        try c.encode(testWeights, forKey: .testWeights)
+        try c.encode(seed, forKey: .seed)
+    }
+
     /// Time steps per stimulus, `round(duration / dt)` (of a valid configuration).
     public var steps: Int { Int((durationMs / dtMs).rounded()) }
     /// Network inputs, two ears of `anfPerEar` fibres.
