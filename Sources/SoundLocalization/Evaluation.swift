@@ -8,6 +8,9 @@ public struct Evaluation: Codable, Equatable, Sendable {
     public var accuracy: Double
     /// Mean absolute difference between the true IPD and the midpoint of the predicted class, degrees.
     public var absErrorDeg: Double
+    /// Mean absolute difference between the midpoints of the true and the predicted class, degrees
+    /// (the paper's error: zero when the class is right).
+    public var midpointErrorDeg: Double
     /// `confusion[estimated][true]` sample counts (the notebook's orientation).
     public var confusion: [[Int]]
     /// Number of samples.
@@ -18,16 +21,18 @@ public struct Evaluation: Codable, Equatable, Sendable {
         precondition(trueIPDs.count == predictions.count && !trueIPDs.isEmpty)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes.count), count: classes.count)
         var correct = 0
-        var error = 0.0
+        var error = 0.0, midpointError = 0.0
         for (ipd, estimate) in zip(trueIPDs, predictions) {
             let truth = Float(ipd)  // the notebook compares the float32 tensor of true IPDs
             let label = classes.label(truth)
             confusion[estimate][label] += 1
             if label == estimate { correct += 1 }
             error += abs(Double(truth) - classes.midpoint(estimate)) * 180 / Double.pi
+            midpointError += abs(classes.midpoint(label) - classes.midpoint(estimate)) * 180 / Double.pi
         }
         accuracy = 100 * Double(correct) / Double(trueIPDs.count)
         absErrorDeg = error / Double(trueIPDs.count)
+        midpointErrorDeg = midpointError / Double(trueIPDs.count)
         self.confusion = confusion
         samples = trueIPDs.count
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SpikingCore
 
 /// Every constant of the "Noise offsets in every iteration" notebook, with the notebook's values
 /// as defaults. Stored in `config.json` and in the model's metadata (keys in snake_case).
@@ -75,7 +76,85 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         case final
     }
 
-    /// Time steps per stimulus, `round(duration / dt)`.
+    private enum CodingKeys: String, CodingKey {
+        case formatVersion
+        case dtMs, durationMs, anfPerEar, stimulusFrequencyHz, rateMaxHz, envelopePower, classes
+        case hidden, tauMs, threshold, surrogateBeta, outputScale, dales, ieRatio
+        case lr, adamBeta1, adamBeta2, adamEpsilon, epochs, batchSize, trainBatches, validationBatches, testBatches
+        case earlyStopWindow, earlyStopAfter, testWeights, seed
+    }
+
+    /// Decodes a configuration: a key that is missing (a file written before its option existed)
+    /// takes the notebook's default, unknown keys are ignored, and a `format_version` newer than
+    /// ``SpikelocFormat/version`` is refused (``FormatVersionError``).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try SpikelocFormat.check(c.decodeIfPresent(Int.self, forKey: .formatVersion), what: "configuration")
+        let d = ExperimentConfig()
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        dtMs = try value(.dtMs, d.dtMs)
+        durationMs = try value(.durationMs, d.durationMs)
+        anfPerEar = try value(.anfPerEar, d.anfPerEar)
+        stimulusFrequencyHz = try value(.stimulusFrequencyHz, d.stimulusFrequencyHz)
+        rateMaxHz = try value(.rateMaxHz, d.rateMaxHz)
+        envelopePower = try value(.envelopePower, d.envelopePower)
+        classes = try value(.classes, d.classes)
+        hidden = try value(.hidden, d.hidden)
+        tauMs = try value(.tauMs, d.tauMs)
+        threshold = try value(.threshold, d.threshold)
+        surrogateBeta = try value(.surrogateBeta, d.surrogateBeta)
+        outputScale = try value(.outputScale, d.outputScale)
+        dales = try value(.dales, d.dales)
+        ieRatio = try value(.ieRatio, d.ieRatio)
+        lr = try value(.lr, d.lr)
+        adamBeta1 = try value(.adamBeta1, d.adamBeta1)
+        adamBeta2 = try value(.adamBeta2, d.adamBeta2)
+        adamEpsilon = try value(.adamEpsilon, d.adamEpsilon)
+        epochs = try value(.epochs, d.epochs)
+        batchSize = try value(.batchSize, d.batchSize)
+        trainBatches = try value(.trainBatches, d.trainBatches)
+        validationBatches = try value(.validationBatches, d.validationBatches)
+        testBatches = try value(.testBatches, d.testBatches)
+        earlyStopWindow = try value(.earlyStopWindow, d.earlyStopWindow)
+        earlyStopAfter = try value(.earlyStopAfter, d.earlyStopAfter)
+        testWeights = try value(.testWeights, d.testWeights)
+        seed = try value(.seed, d.seed)
+    }
+
+    /// Encodes every value and the ``SpikelocFormat/version``.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(SpikelocFormat.version, forKey: .formatVersion)
+        try c.encode(dtMs, forKey: .dtMs)
+        try c.encode(durationMs, forKey: .durationMs)
+        try c.encode(anfPerEar, forKey: .anfPerEar)
+        try c.encode(stimulusFrequencyHz, forKey: .stimulusFrequencyHz)
+        try c.encode(rateMaxHz, forKey: .rateMaxHz)
+        try c.encode(envelopePower, forKey: .envelopePower)
+        try c.encode(classes, forKey: .classes)
+        try c.encode(hidden, forKey: .hidden)
+        try c.encode(tauMs, forKey: .tauMs)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encode(surrogateBeta, forKey: .surrogateBeta)
+        try c.encode(outputScale, forKey: .outputScale)
+        try c.encode(dales, forKey: .dales)
+        try c.encode(ieRatio, forKey: .ieRatio)
+        try c.encode(lr, forKey: .lr)
+        try c.encode(adamBeta1, forKey: .adamBeta1)
+        try c.encode(adamBeta2, forKey: .adamBeta2)
+        try c.encode(adamEpsilon, forKey: .adamEpsilon)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(trainBatches, forKey: .trainBatches)
+        try c.encode(validationBatches, forKey: .validationBatches)
+        try c.encode(testBatches, forKey: .testBatches)
+        try c.encode(earlyStopWindow, forKey: .earlyStopWindow)
+        try c.encode(earlyStopAfter, forKey: .earlyStopAfter)
+        try c.encode(testWeights, forKey: .testWeights)
+        try c.encode(seed, forKey: .seed)
+    }
+
+    /// Time steps per stimulus, `round(duration / dt)` (of a valid configuration).
     public var steps: Int { Int((durationMs / dtMs).rounded()) }
     /// Network inputs, two ears of `anfPerEar` fibres.
     public var inputs: Int { 2 * anfPerEar }
@@ -86,37 +165,110 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     /// Test samples.
     public var testSamples: Int { batchSize * testBatches }
 
-    /// Checks every value; throws a ``ConfigError`` naming the offending option.
+    /// The largest values ``validate()`` accepts. They are far beyond any sensible run and keep
+    /// every size and every product of sizes the code forms well inside `Int`; whether a run fits
+    /// in memory is checked separately (``memoryEstimate(testSets:threads:)``).
+    public enum Limits {
+        /// Time steps per stimulus (`--duration-ms / --dt-ms`).
+        public static let steps = 1_000_000
+        /// Fibres per ear.
+        public static let anfPerEar = 1_000_000
+        /// Hidden neurons.
+        public static let hidden = 1_000_000
+        /// IPD classes (0.18 degrees each; the confusion matrices and their figures hold classes^2 cells).
+        public static let classes = 1000
+        /// Epochs, early-stopping window.
+        public static let epochs = 1_000_000
+        /// Samples per batch, batches per set.
+        public static let batch = 1 << 31
+        /// Samples of one data set (batch size x batches).
+        public static let samples = 1 << 40
+        /// Test sets of one command (`--test-sets`, `evaluate --repeats`).
+        public static let testSets = 100_000
+        /// Worker threads.
+        public static let threads = 4096
+    }
+
+    /// Checks every value, and that a training run of this configuration (with one test set, on
+    /// all cores) fits in this machine's memory; throws a ``ConfigError`` naming the offending
+    /// options. Sizes and scales are checked in floating point before any conversion to `Int`,
+    /// and products of sizes for overflow, so no value can make this trap.
     public func validate() throws {
-        func positive(_ value: Int, _ option: String) throws {
-            guard value > 0 else { throw ConfigError(option: option, message: "must be a positive whole number, got \(value)") }
+        try validate(testSets: 1)
+    }
+
+    /// ``validate()`` for a command that evaluates `testSets` test sets (named `testSetsOption`
+    /// in messages) on `threads` threads (default: all cores), against `memoryLimit` bytes
+    /// (default: ``SystemMemory/limit``).
+    public func validate(testSets: Int, testSetsOption: String = "--test-sets", threads: Int? = nil, memoryLimit: Double? = nil) throws {
+        try validateValues()
+        guard (1 ... Limits.testSets).contains(testSets) else {
+            throw ConfigError(option: testSetsOption, message: "must be a whole number in [1, \(Limits.testSets)], got \(testSets)")
+        }
+        let threads = threads ?? ParallelChunks.availableCores
+        guard (1 ... Limits.threads).contains(threads) else {
+            throw ConfigError(option: "--threads", message: "must be a whole number in [1, \(Limits.threads)], got \(threads)")
+        }
+        let estimate = memoryEstimate(testSets: testSets, threads: threads)
+        let limit = memoryLimit ?? SystemMemory.limit
+        guard estimate.total <= limit else {
+            let (part, options) = estimate.largest
+            throw ConfigError(
+                option: options,
+                message: "ask for about \(MemoryEstimate.format(estimate.total)) of memory (\(part.rawValue) \(MemoryEstimate.format(estimate[part]))), more than the \(MemoryEstimate.format(limit)) \(memoryLimit == nil ? SystemMemory.limitSource : "allowed"); reduce them")
+        }
+    }
+
+    /// The value and range checks of ``validate()``, without the memory estimate.
+    public func validateValues() throws {
+        func finite<F: BinaryFloatingPoint>(_ value: F, _ option: String) throws {
+            guard value.isFinite else { throw ConfigError(option: option, message: "must be a finite number, got \(value)") }
+        }
+        // every floating option first: no NaN or infinity gets any further
+        for (value, option) in [(dtMs, "--dt-ms"), (durationMs, "--duration-ms"), (stimulusFrequencyHz, "--stimulus-frequency-hz"),
+                                (rateMaxHz, "--rate-max-hz"), (envelopePower, "--envelope-power"), (tauMs, "--tau-ms"),
+                                (ieRatio, "--ie-ratio"), (lr, "--lr"), (adamBeta1, "--adam-beta1"), (adamBeta2, "--adam-beta2"),
+                                (adamEpsilon, "--adam-epsilon")] {
+            try finite(value, option)
+        }
+        for (value, option) in [(threshold, "--threshold"), (surrogateBeta, "--surrogate-beta"), (outputScale, "--output-scale")] {
+            try finite(value, option)
         }
         func positive(_ value: Double, _ option: String) throws {
-            guard value > 0, value.isFinite else { throw ConfigError(option: option, message: "must be a positive number, got \(value)") }
+            guard value > 0 else { throw ConfigError(option: option, message: "must be a positive number, got \(value)") }
+        }
+        func whole(_ value: Int, _ option: String, in range: ClosedRange<Int>) throws {
+            guard range.contains(value) else {
+                throw ConfigError(option: option, message: range.lowerBound == 1 && value < 1
+                    ? "must be a positive whole number, got \(value)" : "must be a whole number in [\(range.lowerBound), \(range.upperBound)], got \(value)")
+            }
         }
         try positive(dtMs, "--dt-ms")
         try positive(durationMs, "--duration-ms")
-        guard steps >= 2 else { throw ConfigError(option: "--duration-ms", message: "must span at least 2 time steps of --dt-ms, got \(steps)") }
-        try positive(anfPerEar, "--anf-per-ear")
-        guard inputs * steps <= Int(UInt32.max) else {
+        let stepCount = (durationMs / dtMs).rounded()  // in floating point: may be 0, huge or infinite
+        guard stepCount >= 2 else {
+            throw ConfigError(option: "--duration-ms", message: "must span at least 2 time steps of --dt-ms, got \(durationMs / dtMs)")
+        }
+        guard stepCount <= Double(Limits.steps) else {
+            throw ConfigError(option: "--duration-ms / --dt-ms", message: "must give at most \(Limits.steps) time steps, got \(durationMs / dtMs)")
+        }
+        try whole(anfPerEar, "--anf-per-ear", in: 1 ... Limits.anfPerEar)
+        guard inputs * steps <= Int(UInt32.max) else {  // both bounded above: no overflow
             throw ConfigError(option: "--anf-per-ear", message: "2 x anf-per-ear x steps must stay below 2^32, got \(inputs * steps)")
         }
         try positive(stimulusFrequencyHz, "--stimulus-frequency-hz")
         try positive(rateMaxHz, "--rate-max-hz")
-        guard envelopePower >= 0, envelopePower.isFinite else {
+        guard envelopePower >= 0 else {
             throw ConfigError(option: "--envelope-power", message: "must be a number >= 0, got \(envelopePower)")
         }
         guard rateMaxHz * dtMs / 1000 <= 1 else {
             throw ConfigError(option: "--rate-max-hz", message: "times --dt-ms must be a probability per step <= 1, got \(rateMaxHz * dtMs / 1000)")
         }
-        guard classes >= 2 else { throw ConfigError(option: "--classes", message: "must be at least 2, got \(classes)") }
-        try positive(hidden, "--hidden")
+        try whole(classes, "--classes", in: 2 ... Limits.classes)
+        try whole(hidden, "--hidden", in: 1 ... Limits.hidden)
         try positive(tauMs, "--tau-ms")
-        guard threshold.isFinite else { throw ConfigError(option: "--threshold", message: "must be a finite number") }
         try positive(Double(surrogateBeta), "--surrogate-beta")
-        guard outputScale.isFinite, outputScale > 0 else {
-            throw ConfigError(option: "--output-scale", message: "must be a positive number, got \(outputScale)")
-        }
+        try positive(Double(outputScale), "--output-scale")
         guard (0 ... 1).contains(ieRatio) else {
             throw ConfigError(option: "--ie-ratio", message: "must lie in [0, 1], got \(ieRatio)")
         }
@@ -124,12 +276,17 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         guard (0 ..< 1).contains(adamBeta1) else { throw ConfigError(option: "--adam-beta1", message: "must lie in [0, 1), got \(adamBeta1)") }
         guard (0 ..< 1).contains(adamBeta2) else { throw ConfigError(option: "--adam-beta2", message: "must lie in [0, 1), got \(adamBeta2)") }
         try positive(adamEpsilon, "--adam-epsilon")
-        try positive(epochs, "--epochs")
-        try positive(batchSize, "--batch-size")
-        try positive(trainBatches, "--train-batches")
-        try positive(validationBatches, "--validation-batches")
-        try positive(testBatches, "--test-batches")
-        try positive(earlyStopWindow, "--early-stop-window")
+        try whole(epochs, "--epochs", in: 1 ... Limits.epochs)
+        try whole(batchSize, "--batch-size", in: 1 ... Limits.batch)
+        for (batches, option) in [(trainBatches, "--train-batches"), (validationBatches, "--validation-batches"), (testBatches, "--test-batches")] {
+            try whole(batches, option, in: 1 ... Limits.batch)
+            let (samples, overflow) = batchSize.multipliedReportingOverflow(by: batches)
+            guard !overflow, samples <= Limits.samples else {
+                throw ConfigError(option: "--batch-size x \(option)",
+                                  message: "must be at most \(Limits.samples) samples, got \(batchSize) x \(batches)")
+            }
+        }
+        try whole(earlyStopWindow, "--early-stop-window", in: 1 ... Limits.epochs)
         guard earlyStopAfter >= 0 else {
             throw ConfigError(option: "--early-stop-after", message: "must be >= 0, got \(earlyStopAfter)")
         }

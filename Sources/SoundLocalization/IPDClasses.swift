@@ -9,11 +9,16 @@ public struct IPDClasses: Equatable, Sendable {
 
     /// The class of an IPD: `((ipd + pi/2) * count / pi).long()` in single precision as in
     /// PyTorch, clamped to the last class (an IPD that rounds to pi/2 in `Float`, which the
-    /// notebook would turn into an invalid class `count`).
+    /// notebook would turn into an invalid class `count`). PyTorch rounds `np.pi` to the nearest
+    /// float (0x40490FDB); Swift's `Float.pi` is rounded toward zero (0x40490FDA), which moves
+    /// some IPDs within a few ulp of a class edge into the neighbouring class.
     public func label(_ ipd: Float) -> Int {
-        let x = (ipd + Float.pi / 2) * Float(count) / Float.pi
+        let x = (ipd + Self.halfPi) * Float(count) / Self.pi
         return min(count - 1, max(0, Int(x)))
     }
+
+    /// pi and pi/2 rounded to the nearest `Float`, as PyTorch's float32 arithmetic uses them.
+    static let pi = Float(Double.pi), halfPi = Float(Double.pi / 2)
 
     /// The midpoint of a class in radians (`continuise`), in double precision as the notebook.
     public func midpoint(_ label: Int) -> Double {

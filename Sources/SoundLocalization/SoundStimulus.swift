@@ -55,27 +55,21 @@ public struct SoundStimulus: Equatable, Sendable {
         let phases = (0 ..< steps).map { timePhase(step: $0, offset: offset) }
         let timeSin = phases.map { Float(sin($0)) }, timeCos = phases.map { Float(cos($0)) }
         let delaySin = phaseDelays.map { sin($0) }, delayCos = phaseDelays.map { cos($0) }
-        let perChunk = 64
-        let chunks = (dataset.count + perChunk - 1) / perChunk
-        let wordsPerSample = steps * raster.wordsPerStep, wordsPerStep = raster.wordsPerStep
-        raster.words.withUnsafeMutableBufferPointer { words in
-            ParallelChunks.run(count: chunks, threads: threads) { chunk, _ in
-                var channelSin = [Float](repeating: 0, count: channels)
-                var channelCos = channelSin
-                for n in chunk * perChunk ..< min(dataset.count, (chunk + 1) * perChunk) {
-                    let ipd = dataset.ipds[n]
-                    let si = sin(ipd), ci = cos(ipd)
-                    for k in 0 ..< anfPerEar {
-                        channelSin[k] = Float(delaySin[k])
-                        channelCos[k] = Float(delayCos[k])
-                        // sin and cos of delay + ipd by the addition formula, in double precision
-                        channelSin[anfPerEar + k] = Float(delaySin[k] * ci + delayCos[k] * si)
-                        channelCos[anfPerEar + k] = Float(delayCos[k] * ci - delaySin[k] * si)
-                    }
-                    encoder.encode(timeSin: timeSin, timeCos: timeCos, channelSin: channelSin, channelCos: channelCos,
-                                   stream: dataset.stream(n), into: words.baseAddress! + n * wordsPerSample,
-                                   wordsPerStep: wordsPerStep)
+        raster.writeSamples(chunkSize: 64, threads: threads) { samples, writer in
+            var channelSin = [Float](repeating: 0, count: channels)
+            var channelCos = channelSin
+            for n in samples {
+                let ipd = dataset.ipds[n]
+                let si = sin(ipd), ci = cos(ipd)
+                for k in 0 ..< anfPerEar {
+                    channelSin[k] = Float(delaySin[k])
+                    channelCos[k] = Float(delayCos[k])
+                    // sin and cos of delay + ipd by the addition formula, in double precision
+                    channelSin[anfPerEar + k] = Float(delaySin[k] * ci + delayCos[k] * si)
+                    channelCos[anfPerEar + k] = Float(delayCos[k] * ci - delaySin[k] * si)
                 }
+                encoder.encode(timeSin: timeSin, timeCos: timeCos, channelSin: channelSin, channelCos: channelCos,
+                               stream: dataset.stream(n), into: &writer, sample: n)
             }
         }
         return raster

@@ -69,7 +69,7 @@ public struct Trainer {
             for: experiment.trainingSet, offset: RandomStream.trainOffset.unitDouble(seed: c.seed, e), threads: engine.threads)
         var order = Array(0 ..< experiment.trainingSet.count)
         var g = RandomStream.shuffle.generator(seed: c.seed, e)
-        order.shuffle(using: &g)
+        order.fisherYatesShuffle(using: &g)
         var losses: [Double] = []
         for b in 0 ..< c.trainBatches {
             let samples = Array(order[b * c.batchSize ..< (b + 1) * c.batchSize])

@@ -29,6 +29,25 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
         var bestEpoch: Int?
         var earlyStopEpoch: Int?
         var epochSeconds: [Double]
+
+        init(epoch: Int, adamStep: Int, trainLoss: [Double], validationLoss: [Double], bestValidationLoss: Double,
+             bestEpoch: Int?, earlyStopEpoch: Int?, epochSeconds: [Double]) {
+            (self.epoch, self.adamStep, self.trainLoss, self.validationLoss) = (epoch, adamStep, trainLoss, validationLoss)
+            (self.bestValidationLoss, self.bestEpoch, self.earlyStopEpoch, self.epochSeconds) = (bestValidationLoss, bestEpoch, earlyStopEpoch, epochSeconds)
+        }
+
+        /// A missing key takes a default (what the other values imply); unknown keys are ignored.
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            trainLoss = try c.decodeIfPresent([Double].self, forKey: .trainLoss) ?? []
+            validationLoss = try c.decodeIfPresent([Double].self, forKey: .validationLoss) ?? []
+            epoch = try c.decodeIfPresent(Int.self, forKey: .epoch) ?? trainLoss.count
+            adamStep = try c.decodeIfPresent(Int.self, forKey: .adamStep) ?? 0
+            bestValidationLoss = try c.decodeIfPresent(Double.self, forKey: .bestValidationLoss) ?? validationLoss.min() ?? .infinity
+            bestEpoch = try c.decodeIfPresent(Int.self, forKey: .bestEpoch)
+            earlyStopEpoch = try c.decodeIfPresent(Int.self, forKey: .earlyStopEpoch)
+            epochSeconds = try c.decodeIfPresent([Double].self, forKey: .epochSeconds) ?? Array(repeating: 0, count: epoch)
+        }
     }
 
     /// The safetensors form.
@@ -47,7 +66,7 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
             bestValidationLoss: state.bestValidationLoss, bestEpoch: state.bestEpoch, earlyStopEpoch: state.earlyStopEpoch,
             epochSeconds: state.epochSeconds)
         return Safetensors(tensors: tensors, metadata: [
-            "format": "spikeloc-checkpoint", "spikeloc_version": SpikelocVersion.current,
+            "format": "spikeloc-checkpoint", "format_version": String(SpikelocFormat.version), "spikeloc_version": SpikelocVersion.current,
             "spikeloc_config": String(decoding: JSONFiles.encode(config), as: UTF8.self),
             "spikeloc_progress": String(decoding: JSONFiles.encode(progress), as: UTF8.self),
         ])
@@ -57,6 +76,9 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
     public init(_ file: Safetensors) throws {
         guard file.metadata["format"] == "spikeloc-checkpoint" else {
             throw SafetensorsError("is not a spikeloc checkpoint (metadata format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"))")
+        }
+        do { try SpikelocFormat.check(metadata: file.metadata["format_version"], what: "the checkpoint") } catch let e as FormatVersionError {
+            throw SafetensorsError("\(e)")
         }
         let model = try SavedModel(file)  // checks w1, w2 and the configuration
         let config = model.config

@@ -1,4 +1,5 @@
 import Foundation
+import SoundLocalization
 
 /// Reading and writing spikeloc's JSON files: snake_case keys, sorted and pretty-printed, and
 /// one-line errors for malformed input.
@@ -27,6 +28,8 @@ public enum JSONFiles {
             throw JSONFileError(reason: "missing value\(where_(context))")
         } catch let DecodingError.dataCorrupted(context) {
             throw JSONFileError(reason: context.codingPath.isEmpty ? "not valid JSON" : "invalid value\(where_(context))")
+        } catch let e as FormatVersionError {
+            throw JSONFileError(reason: e.description)
         } catch {
             throw JSONFileError(reason: "not valid JSON")
         }

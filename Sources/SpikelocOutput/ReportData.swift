@@ -26,6 +26,7 @@ struct ReportData {
         model = try SavedModel.load(from: folder.model)
         metrics = try JSONFiles.read(RunMetrics.self, from: folder.metrics)
         let config = model.config
+        try Self.check(metrics, classes: config.classes, file: folder.metrics)
         experiment = Experiment(config)
         let set = experiment.testSet(seed: config.seed, index: 0)
         test = experiment.evaluate(model.network, on: set.data, offset: set.offset,
@@ -37,4 +38,18 @@ struct ReportData {
     }
 
     var config: ExperimentConfig { model.config }
+
+    /// What the figures need of the metrics (which decode with defaults for missing keys): losses
+    /// of every epoch and `classes x classes` confusion matrices.
+    private static func check(_ m: RunMetrics, classes: Int, file: URL) throws {
+        func fail(_ reason: String) -> JSONFileError { JSONFileError(reason: "\(file.path): \(reason)") }
+        guard m.trainLoss.count == m.validationLoss.count else {
+            throw fail("train_loss has \(m.trainLoss.count) epochs but validation_loss \(m.validationLoss.count)")
+        }
+        for (key, confusion) in [("train_confusion", m.trainConfusion), ("test_confusion", m.testConfusion)] {
+            guard confusion.count == classes, confusion.allSatisfy({ $0.count == classes }) else {
+                throw fail("\(key) must be \(classes) x \(classes) (one row and column per class of the model), got \(confusion.count) rows")
+            }
+        }
+    }
 }

@@ -48,6 +48,72 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     /// Wall time of the whole command, seconds.
     public var wallSeconds: Double
 
+    private enum CodingKeys: String, CodingKey {
+        case formatVersion, spikelocVersion, seed, threads, epochsRun, bestEpoch, earlyStopEpoch, testedWeights
+        case trainLoss, validationLoss, epochSeconds, chanceAccuracy, trainAccuracy, trainAbsErrorDeg
+        case testAccuracy, testAccuracyStd, testAbsErrorDeg, testSets, testAccuracies, trainConfusion, testConfusion, wallSeconds
+    }
+
+    /// Decodes `metrics.json`: a missing key (a file from a version that did not record it) takes
+    /// a default (0, empty, or what the other values imply), unknown keys are ignored, and a
+    /// `format_version` newer than ``SpikelocFormat/version`` is refused.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try SpikelocFormat.check(c.decodeIfPresent(Int.self, forKey: .formatVersion), what: "metrics")
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: @autoclosure () -> T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback()
+        }
+        spikelocVersion = try value(.spikelocVersion, "unknown")
+        seed = try value(.seed, 0)
+        threads = try value(.threads, 0)
+        trainLoss = try value(.trainLoss, [])
+        validationLoss = try value(.validationLoss, [])
+        epochSeconds = try value(.epochSeconds, [])
+        epochsRun = try value(.epochsRun, trainLoss.count)
+        bestEpoch = try c.decodeIfPresent(Int.self, forKey: .bestEpoch)
+        earlyStopEpoch = try c.decodeIfPresent(Int.self, forKey: .earlyStopEpoch)
+        testedWeights = try value(.testedWeights, ExperimentConfig.TestWeights.best.rawValue)
+        trainConfusion = try value(.trainConfusion, [])
+        testConfusion = try value(.testConfusion, [])
+        let classes = max(trainConfusion.count, testConfusion.count)
+        chanceAccuracy = try value(.chanceAccuracy, classes > 0 ? 100 / Double(classes) : 0)
+        trainAccuracy = try value(.trainAccuracy, 0)
+        trainAbsErrorDeg = try value(.trainAbsErrorDeg, 0)
+        testAccuracy = try value(.testAccuracy, 0)
+        testAccuracyStd = try value(.testAccuracyStd, 0)
+        testAbsErrorDeg = try value(.testAbsErrorDeg, 0)
+        testAccuracies = try value(.testAccuracies, [testAccuracy])
+        testSets = try value(.testSets, testAccuracies.count)
+        wallSeconds = try value(.wallSeconds, 0)
+    }
+
+    /// Encodes every value and the ``SpikelocFormat/version``.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(SpikelocFormat.version, forKey: .formatVersion)
+        try c.encode(spikelocVersion, forKey: .spikelocVersion)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(threads, forKey: .threads)
+        try c.encode(epochsRun, forKey: .epochsRun)
+        try c.encodeIfPresent(bestEpoch, forKey: .bestEpoch)
+        try c.encodeIfPresent(earlyStopEpoch, forKey: .earlyStopEpoch)
+        try c.encode(testedWeights, forKey: .testedWeights)
+        try c.encode(trainLoss, forKey: .trainLoss)
+        try c.encode(validationLoss, forKey: .validationLoss)
+        try c.encode(epochSeconds, forKey: .epochSeconds)
+        try c.encode(chanceAccuracy, forKey: .chanceAccuracy)
+        try c.encode(trainAccuracy, forKey: .trainAccuracy)
+        try c.encode(trainAbsErrorDeg, forKey: .trainAbsErrorDeg)
+        try c.encode(testAccuracy, forKey: .testAccuracy)
+        try c.encode(testAccuracyStd, forKey: .testAccuracyStd)
+        try c.encode(testAbsErrorDeg, forKey: .testAbsErrorDeg)
+        try c.encode(testSets, forKey: .testSets)
+        try c.encode(testAccuracies, forKey: .testAccuracies)
+        try c.encode(trainConfusion, forKey: .trainConfusion)
+        try c.encode(testConfusion, forKey: .testConfusion)
+        try c.encode(wallSeconds, forKey: .wallSeconds)
+    }
+
     /// The metrics of a finished run.
     public init(
         config: ExperimentConfig, state: TrainingState, threads: Int, train: Evaluation, tests: [Evaluation], wallSeconds: Double

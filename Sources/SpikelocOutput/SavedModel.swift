@@ -38,12 +38,16 @@ public struct SavedModel: SafetensorsDocument, Equatable, Sendable {
         }
         return Safetensors(
             tensors: tensors,
-            metadata: ["format": "spikeloc-model", "spikeloc_version": SpikelocVersion.current,
+            metadata: ["format": "spikeloc-model", "format_version": String(SpikelocFormat.version),
+                       "spikeloc_version": SpikelocVersion.current,
                        "spikeloc_config": String(decoding: JSONFiles.encode(config), as: UTF8.self)])
     }
 
     /// The model held by a parsed safetensors file.
     public init(_ file: Safetensors) throws {
+        do { try SpikelocFormat.check(metadata: file.metadata["format_version"], what: "the model") } catch let e as FormatVersionError {
+            throw SafetensorsError("\(e)")
+        }
         func matrix(_ name: String) throws -> Matrix {
             guard let t = file.tensors[name] else {
                 throw SafetensorsError("has no tensor '\(name)' (expected 'w1' [inputs, hidden] and 'w2' [hidden, classes])")

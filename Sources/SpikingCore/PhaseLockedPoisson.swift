@@ -23,18 +23,31 @@ public struct PhaseLockedPoisson: Equatable, Sendable {
         envelopePower == envelopePower.rounded() && (0 ... 16).contains(envelopePower) ? Int(envelopePower) : nil
     }
 
-    /// Encodes one sample into `words` (`steps x wordsPerStep` words, e.g. one sample of a
-    /// ``SpikeRaster``), given `sin` and `cos` of the time phases and of the channel phases.
-    /// `sin(a + b)` is built by the addition formula in single precision, so a comparison that
-    /// lies within about 1e-7 of the boundary may differ from ``probability(phase:)``.
+    /// Encodes sample `sample` of the writer's raster (which it clears first), given `sin` and
+    /// `cos` of the time phases (one per step of the raster) and of the channel phases (one per
+    /// channel). `sin(a + b)` is built by the addition formula in single precision, so a comparison
+    /// that lies within about 1e-7 of the boundary may differ from ``probability(phase:)``.
     public func encode(
         timeSin: [Float], timeCos: [Float], channelSin: [Float], channelCos: [Float], stream: UInt32,
-        into words: UnsafeMutablePointer<UInt64>, wordsPerStep: Int
+        into writer: inout SampleWriter, sample: Int
     ) {
-        precondition(timeSin.count == timeCos.count && channelSin.count == channelCos.count)
-        precondition(wordsPerStep * 64 >= channelSin.count)
+        precondition(timeSin.count == writer.steps && timeCos.count == writer.steps,
+                     "PhaseLockedPoisson.encode: \(timeSin.count) sines and \(timeCos.count) cosines of time phases for \(writer.steps) steps")
+        precondition(channelSin.count == writer.channels && channelCos.count == writer.channels,
+                     "PhaseLockedPoisson.encode: \(channelSin.count) sines and \(channelCos.count) cosines of channel phases for \(writer.channels) channels")
         PoissonKernel.encode(self, timeSin: timeSin, timeCos: timeCos, channelSin: channelSin,
-                             channelCos: channelCos, stream: stream, words: words, wordsPerStep: wordsPerStep)
+                             channelCos: channelCos, stream: stream, words: writer.sampleWords(sample), wordsPerStep: writer.wordsPerStep)
+    }
+
+    /// Encodes sample `sample` of `raster`, as the ``SampleWriter`` form does.
+    public func encode(
+        timeSin: [Float], timeCos: [Float], channelSin: [Float], channelCos: [Float], stream: UInt32,
+        into raster: inout SpikeRaster, sample: Int
+    ) {
+        raster.withSampleWriter(for: sample ..< sample + 1) { writer in
+            encode(timeSin: timeSin, timeCos: timeCos, channelSin: channelSin, channelCos: channelCos, stream: stream,
+                   into: &writer, sample: sample)
+        }
     }
 
     /// The spike probability at total phase `phase`, by the direct formula in double precision.

@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var threading: ThreadOptions
-    @Option(name: .customLong("repeat"), help: "Timed epochs.") var timedEpochs = 5
+    @Option(name: .customLong("repeat"), parsing: .unconditional, help: "Timed epochs.") var timedEpochs = 5
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Run every network on the generic driver, even the notebook's (to compare it with the hand-tuned kernel).")
     var generic = false
@@ -32,10 +32,12 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try Console.guarded {
-            guard timedEpochs > 0 else { throw ConfigError(option: "--repeat", message: "must be a positive whole number, got \(timedEpochs)") }
-            var config = try experiment.config()
-            config.earlyStopAfter = Int.max / 2  // never stop early while timing
+            guard (1 ... 100_000).contains(timedEpochs) else {
+                throw ConfigError(option: "--repeat", message: "must be a whole number in [1, 100000], got \(timedEpochs)")
+            }
             let threads = try threading.count()
+            var config = try experiment.config(threads: threads)
+            config.earlyStopAfter = Int.max / 2  // never stop early while timing
             let exp = Experiment(config)
             let engine = NetworkEngine(threads: threads)
             engine.usesNotebookKernel = !generic

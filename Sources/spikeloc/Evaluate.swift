@@ -12,8 +12,8 @@ struct Evaluate: ParsableCommand {
     @Option(help: "A model.safetensors written by spikeloc (or tensors w1 [inputs, hidden], w2 [hidden, classes] from elsewhere).")
     var model: String
     @Option(help: "Seed of the test sets.") var seed: UInt64?
-    @Option(help: "Batches per test set (default: the model's configuration).") var testBatches: Int?
-    @Option(help: "Number of test sets, each with its own IPDs, noise and phase offset.") var repeats = 1
+    @Option(parsing: .unconditional, help: "Batches per test set (default: the model's configuration).") var testBatches: Int?
+    @Option(parsing: .unconditional, help: "Number of test sets, each with its own IPDs, noise and phase offset.") var repeats = 1
     @Flag(help: "Print one JSON object instead of text.") var json = false
     @OptionGroup var threading: ThreadOptions
 
@@ -23,10 +23,8 @@ struct Evaluate: ParsableCommand {
             let threads = try threading.count()
             let saved = try SavedModel.load(from: URL(fileURLWithPath: model))
             var config = saved.config
-            if let testBatches {
-                config.testBatches = testBatches
-                try config.validate()
-            }
+            if let testBatches { config.testBatches = testBatches }
+            try config.validate(testSets: repeats, testSetsOption: "--repeats", threads: threads)
             let exp = Experiment(config)
             let engine = NetworkEngine(threads: threads)
             let network = saved.network

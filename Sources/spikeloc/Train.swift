@@ -20,7 +20,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Overwrite an existing run folder.") var force = false
     @Option(help: "Continue the run in this folder from its checkpoint (its configuration is used; other experiment options are ignored).")
     var resume: String?
-    @Option(help: "Test sets to evaluate after training (each with its own phase offset); figures are their mean.")
+    @Option(parsing: .unconditional, help: "Test sets to evaluate after training (each with its own phase offset); figures are their mean.")
     var testSets = 1
 
     func run() throws {
@@ -85,11 +85,13 @@ struct Train: ParsableCommand {
     /// The run: a new one, or the one in `--resume` continued from its checkpoint.
     private func prepare(threads: Int) throws -> TrainingRun {
         guard let resume else {
-            let config = try experiment.config()
+            let config = try experiment.config(testSets: testSets, threads: threads)
             let folder = try RunFolder.prepare(output.map { URL(fileURLWithPath: $0) } ?? RunFolder.defaultURL(seed: config.seed), force: force)
             return try TrainingRun(config: config, folder: folder, threads: threads, testSets: testSets)
         }
         guard output == nil else { throw ConfigError(option: "--output", message: "cannot be combined with --resume (the run continues in its own folder)") }
-        return try TrainingRun(resuming: RunFolder(url: URL(fileURLWithPath: resume)), threads: threads, testSets: testSets)
+        let run = try TrainingRun(resuming: RunFolder(url: URL(fileURLWithPath: resume)), threads: threads, testSets: testSets)
+        try run.config.validate(testSets: testSets, threads: threads)
+        return run
     }
 }

@@ -93,6 +93,15 @@ final class StimulusTests: XCTestCase {
         XCTAssertEqual(c.label(0.001), 6)
         XCTAssertEqual(c.label(-0.001), 5)
         XCTAssertEqual(c.label(Float(Double.pi / 2)), 11, "clamped: the notebook would produce class 12")
+        // at the edges, pi rounded to nearest (PyTorch's float32 pi, 0x40490FDB), not toward zero
+        // (Swift's Float.pi, 0x40490FDA): expected classes from NumPy float32 arithmetic with
+        // np.float32(np.pi); Float.pi would give 2, 8, 11, 0 and 8
+        XCTAssertEqual(c.label(Float(bitPattern: 0xBF49_0FDB)), 3, "-pi/4 in float32")
+        XCTAssertEqual(c.label(Float(bitPattern: 0x3F06_0A8F)), 7)
+        XCTAssertEqual(c.label(Float(bitPattern: 0x3FA7_8D35)), 10)
+        XCTAssertEqual(c.label(Float(bitPattern: 0xBFA7_8D36)), 1)
+        XCTAssertEqual(c.label(Float(bitPattern: 0x3F49_0FD8)), 9)
+        XCTAssertEqual(c.label(Float(bitPattern: 0xBFC9_0FDB)), 0, "-pi/2 in float32")
         // a perfect classifier still scores 3.75 degrees on average: the mean distance to a midpoint
         var g = Xoshiro256StarStar(seed: 1)
         let ipds = (0 ..< 20000).map { _ in g.nextUnitDouble() * .pi - .pi / 2 }

@@ -1,5 +1,7 @@
 import Foundation
+import SoundLocalization
 import SpikelocOutput
+import SpikingCore
 import XCTest
 
 /// Every user error ends with one line on standard error naming what was wrong, a non-zero exit
@@ -24,6 +26,76 @@ final class ErrorTests: XCTestCase {
         try assertOneLineError(["train", "--tau-ms", "0"], status: 2, contains: ["--tau-ms"])
         try assertOneLineError(["train", "--threads", "0"], status: 2, contains: ["--threads"])
         try assertOneLineError(["evaluate", "--model", "x", "--repeats", "0"], status: 2, contains: ["--repeats"])
+    }
+
+    /// Sizes and scales are checked in floating point before any conversion, products of sizes
+    /// for overflow, every floating option for NaN and infinity, and the memory a run needs
+    /// before anything is allocated: all one line, status 2, no trap.
+    func testHugeTinyAndNonFiniteValues() throws {
+        let cases: [([String], [String])] = [
+            (["--dt-ms", "1e-300"], ["--dt-ms", "time steps"]),
+            (["--duration-ms", "1e300"], ["--duration-ms", "time steps"]),
+            (["--dt-ms", "1e300"], ["--duration-ms", "at least 2 time steps"]),
+            (["--batch-size", "4611686018427387904", "--train-batches", "2"], ["--batch-size", "4611686018427387904"]),
+            (["--batch-size", "2147483648", "--train-batches", "2147483648"], ["--batch-size x --train-batches", "samples"]),
+            (["--classes", "1000000000"], ["--classes", "got 1000000000"]),
+            (["--hidden", "100000000"], ["--hidden", "got 100000000"]),
+            (["--anf-per-ear", "100000000"], ["--anf-per-ear", "got 100000000"]),
+            (["--epochs", "9223372036854775807"], ["--epochs"]),
+            (["--early-stop-window", "9223372036854775807"], ["--early-stop-window"]),
+            (["--hidden", "-3"], ["--hidden", "got -3"]),
+            (["--threads", "1000000"], ["--threads", "at most"]),
+            (["--lr", "nan"], ["--lr", "finite", "nan"]),
+            (["--tau-ms", "inf"], ["--tau-ms", "finite", "inf"]),
+            (["--threshold", "nan"], ["--threshold", "finite", "nan"]),
+            (["--output-scale", "-inf"], ["--output-scale", "finite", "-inf"]),
+            (["--surrogate-beta", "1e39"], ["--surrogate-beta", "finite", "inf"]),
+            (["--dt-ms", "nan"], ["--dt-ms", "finite"]),
+            (["--duration-ms", "inf"], ["--duration-ms", "finite"]),
+            (["--stimulus-frequency-hz", "nan"], ["--stimulus-frequency-hz", "finite"]),
+            (["--rate-max-hz", "inf"], ["--rate-max-hz", "finite"]),
+            (["--envelope-power", "inf"], ["--envelope-power", "finite"]),
+            (["--ie-ratio", "nan"], ["--ie-ratio", "finite"]),
+            (["--adam-beta1", "nan"], ["--adam-beta1", "finite"]),
+            (["--adam-beta2", "-inf"], ["--adam-beta2", "finite"]),
+            (["--adam-epsilon", "nan"], ["--adam-epsilon", "finite"]),
+            // fits every single bound, but not in memory: the estimate names the options
+            (["--batch-size", "1000000", "--train-batches", "1000"], ["--batch-size", "--train-batches", "memory", "TiB", "stimulus rasters"]),
+            (["--hidden", "1000000"], ["--hidden", "memory", "GiB"]),
+        ]
+        let dir = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (options, expected) in cases {
+            for command in ["train", "bench", "examples"] {
+                let output = command == "bench" ? [] : ["--output", dir.appendingPathComponent(command == "train" ? "run" : "x.svg").path]
+                try assertOneLineError([command] + options + output, status: 2, contains: expected)
+            }
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "nothing written")
+        try assertOneLineError(["train", "--test-sets", "1000000", "--output", dir.path], status: 2, contains: ["--test-sets", "got 1000000"])
+    }
+
+    func testEvaluateChecksItsSizes() throws {
+        let dir = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("model.safetensors")
+        let c = ExperimentConfig()
+        try SavedModel(config: c, w1: Matrix(rows: c.inputs, columns: c.hidden), w2: Matrix(rows: c.hidden, columns: c.classes)).save(to: model)
+        try assertOneLineError(["evaluate", "--model", model.path, "--repeats", "1000000"], status: 2, contains: ["--repeats", "got 1000000"])
+        try assertOneLineError(["evaluate", "--model", model.path, "--repeats", "-2"], status: 2, contains: ["--repeats", "got -2"])
+        try assertOneLineError(["evaluate", "--model", model.path, "--test-batches", "10000000000"], status: 2,
+                               contains: ["--test-batches", "got 10000000000"])
+        try assertOneLineError(["evaluate", "--model", model.path, "--test-batches", "0"], status: 2, contains: ["--test-batches", "got 0"])
+        try assertOneLineError(["evaluate", "--model", model.path, "--test-batches", "100000000"], status: 2,
+                               contains: ["--test-batches", "memory"])
+    }
+
+    /// Syntax errors are one line too, with status 64.
+    func testSyntaxErrorsAreOneLine() throws {
+        try assertOneLineError(["train", "--batch-size", "abc"], status: 64, contains: ["'abc'", "--batch-size"])
+        try assertOneLineError(["train", "--bogus"], status: 64, contains: ["--bogus"])
+        try assertOneLineError(["train", "--epochs"], status: 64, contains: ["--epochs"])
+        try assertOneLineError(["evaluate", "--model", "m", "--seed", "-1"], status: 64, contains: ["--seed"])
     }
 
     func testMissingAndMalformedModelFiles() throws {

@@ -2,11 +2,15 @@ import Foundation
 
 /// The hot loop of ``PhaseLockedPoisson``: one sample's spikes, eight channels at a time.
 enum PoissonKernel {
-    /// Writes the spikes of one sample into `words` (`steps x wordsPerStep`, cleared first).
+    /// Writes the spikes of one sample into `buffer` (`steps x wordsPerStep` words, cleared first);
+    /// bits past the last channel stay 0.
     static func encode(
         _ encoder: PhaseLockedPoisson, timeSin: [Float], timeCos: [Float], channelSin: [Float], channelCos: [Float],
-        stream: UInt32, words: UnsafeMutablePointer<UInt64>, wordsPerStep: Int
+        stream: UInt32, words buffer: UnsafeMutableBufferPointer<UInt64>, wordsPerStep: Int
     ) {
+        precondition(timeSin.count == timeCos.count && channelSin.count == channelCos.count)
+        precondition(buffer.count == timeSin.count * wordsPerStep && channelSin.count <= wordsPerStep * 64)
+        guard let words = buffer.baseAddress else { return }
         switch encoder.integerPower {
         case 2?: run(Square(), encoder, timeSin, timeCos, channelSin, channelCos, stream, words, wordsPerStep)
         case let n?: run(WholePower(n: n), encoder, timeSin, timeCos, channelSin, channelCos, stream, words, wordsPerStep)
