@@ -50,6 +50,8 @@ let package = Package(
         .library(name: "SpikingCore", targets: ["SpikingCore"]),
         .library(name: "SoundLocalization", targets: ["SoundLocalization"]),
         .library(name: "SVGPlot", targets: ["SVGPlot"]),
+        .library(name: "Safetensors", targets: ["Safetensors"]),
+        .library(name: "SpikelocOutput", targets: ["SpikelocOutput"]),
         .executable(name: "spikeloc", targets: ["spikeloc"]),
     ],
     dependencies: [
@@ -59,7 +61,8 @@ let package = Package(
         .target(name: "SpikingCore", swiftSettings: nativeFlags()),
         .target(name: "SoundLocalization", dependencies: ["SpikingCore"], swiftSettings: nativeFlags()),
         .target(name: "SVGPlot"),
-        .target(name: "SpikelocOutput", dependencies: ["SpikingCore", "SoundLocalization", "SVGPlot"]),
+        .target(name: "Safetensors"),
+        .target(name: "SpikelocOutput", dependencies: ["SpikingCore", "SoundLocalization", "SVGPlot", "Safetensors"]),
         .executableTarget(
             name: "spikeloc",
             dependencies: [
