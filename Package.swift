@@ -2,13 +2,21 @@
 import PackageDescription
 import Foundation
 
-/// Native code generation for the hot kernels: enabled only when the building machine is an
-/// x86-64 CPU that reports AVX2 and FMA (read from /proc/cpuinfo), because the default x86-64
-/// target has neither. Set SPIKELOC_PORTABLE=1 to build a binary that runs on any x86-64 CPU.
+/// Native code generation for the hot kernels (`-target-cpu haswell`: AVX2, FMA, BMI), because the
+/// default x86-64 target has none of them and the SIMD8<Float> kernels run much slower without.
+/// Enabled only when all of these hold:
+/// - the building machine is an x86-64 CPU whose /proc/cpuinfo reports avx2, fma, bmi1 and bmi2;
+/// - SPIKELOC_PORTABLE is not 1 (set it to build a binary that runs on any x86-64 CPU);
+/// - spikeloc is not being loaded as a versioned dependency of another package (see
+///   `isDependencyCheckout`). SwiftPM refuses a versioned dependency on a package whose products
+///   use unsafe flags, even ones behind a build-setting condition or a package trait, so a
+///   dependent gets the portable build; it can ask for native code with
+///   `-Xswiftc -target-cpu -Xswiftc haswell` on its own command line (README, "Use as a library").
 /// The kernels never fuse multiply-adds themselves, so results are the same either way.
 func nativeFlags() -> [SwiftSetting] {
     #if arch(x86_64)
     if ProcessInfo.processInfo.environment["SPIKELOC_PORTABLE"] == "1" { return [] }
+    if isDependencyCheckout() { return [] }
     guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
           let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
     else { return [] }
@@ -20,6 +28,21 @@ func nativeFlags() -> [SwiftSetting] {
     #endif
 }
 
+/// Whether this manifest is being read as another package's source-control or registry
+/// dependency rather than as the package being built (the root) or a local `path:` dependency.
+/// SwiftPM evaluates a dependency's manifest with `Context.packageDirectory` set to "/" (while
+/// resolving versions, straight from the repository) and then to its checkout,
+/// `<scratch>/checkouts/<name>` (Xcode: `SourcePackages/checkouts/<name>`), or for a registry
+/// package `<scratch>/registry/downloads/<scope>/<name>/<version>`. Unsafe flags are allowed for
+/// the root and for `path:` dependencies, refused for the others.
+func isDependencyCheckout() -> Bool {
+    let parts = URL(fileURLWithPath: Context.packageDirectory).standardizedFileURL.pathComponents
+    guard parts.count >= 2 else { return true }
+    if parts[parts.count - 2] == "checkouts" { return true }
+    if let i = parts.firstIndex(of: "registry"), i + 1 < parts.count, parts[i + 1] == "downloads" { return true }
+    return false
+}
+
 let package = Package(
     name: "spikeloc",
     platforms: [.macOS(.v13)],
@@ -27,16 +50,21 @@ let package = Package(
         .library(name: "SpikingCore", targets: ["SpikingCore"]),
         .library(name: "SoundLocalization", targets: ["SoundLocalization"]),
         .library(name: "SVGPlot", targets: ["SVGPlot"]),
+        .library(name: "Safetensors", targets: ["Safetensors"]),
+        .library(name: "SpikelocOutput", targets: ["SpikelocOutput"]),
         .executable(name: "spikeloc", targets: ["spikeloc"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation --target SpikingCore` (README, "Use as a library").
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .target(name: "SpikingCore", swiftSettings: nativeFlags()),
         .target(name: "SoundLocalization", dependencies: ["SpikingCore"], swiftSettings: nativeFlags()),
         .target(name: "SVGPlot"),
-        .target(name: "SpikelocOutput", dependencies: ["SpikingCore", "SoundLocalization", "SVGPlot"]),
+        .target(name: "Safetensors"),
+        .target(name: "SpikelocOutput", dependencies: ["SpikingCore", "SoundLocalization", "SVGPlot", "Safetensors"]),
         .executableTarget(
             name: "spikeloc",
             dependencies: [

@@ -111,7 +111,7 @@ public struct Safetensors: Equatable, Sendable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw SafetensorsError("cannot be read (\(FileProblem.describe(error)))")
+            throw SafetensorsError("cannot be read (\(readFailureReason(error)))")
         }
         try self.init(data: data)
     }
@@ -156,6 +156,27 @@ public struct Safetensors: Equatable, Sendable {
 public struct SafetensorsError: Error, CustomStringConvertible, Equatable {
     /// What is wrong.
     public var reason: String
-    init(_ reason: String) { self.reason = reason }
+    /// An error with a one-line reason (visible to spikeloc's own modules, which reject files
+    /// that parse but do not hold what they expect).
+    package init(_ reason: String) { self.reason = reason }
     public var description: String { reason }
+}
+
+/// A short reason for a failed read ("no such file", "permission denied", ...). The same wording
+/// as the read cases of SpikelocOutput's `FileProblem.describe`, repeated so this module needs nothing else.
+func readFailureReason(_ error: Error) -> String {
+    let ns = error as NSError
+    if ns.domain == NSCocoaErrorDomain {
+        switch CocoaError.Code(rawValue: ns.code) {
+        case .fileReadNoSuchFile, .fileNoSuchFile: return "no such file"
+        case .fileReadNoPermission: return "permission denied"
+        case .fileReadCorruptFile: return "unreadable contents"
+        default: break
+        }
+    }
+    if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(posix.code)))
+    }
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    return ns.localizedDescription
 }
