@@ -32,7 +32,7 @@ public final class NetworkEngine {
         self.threads = max(1, threads)
     }
 
-    /// Whether ``lossAndGradients(_:raster:samples:labels:loss:)`` and ``scores(_:raster:samples:recordHidden:)``
+    /// Whether ``lossAndGradients(_:raster:samples:labels:loss:dropout:)`` and ``scores(_:raster:samples:recordHidden:)``
     /// run `network` on the notebook's kernel.
     public func runsNotebookKernel(_ network: SpikingNetwork, loss: ClassificationLoss? = nil) -> Bool {
         guard usesNotebookKernel, network.layers.count == 1, let layer = network.layers.first,

@@ -1,7 +1,7 @@
 /// Inverted dropout of the spikes that the last hidden layer sends to the read-out, during
 /// training: each spike is kept with probability `1 - p` and then scaled by `1 / (1 - p)`. The
 /// mask is a pure function of ``key``, the sample's index in its raster, the step and the unit
-/// (``keeps(sample:element:)``), so it does not depend on threads or batch order.
+/// (``keeps(sampleKey:element:)``), so it does not depend on threads or batch order.
 public struct Dropout: Equatable, Sendable {
     /// Probability `p` of dropping a spike, in `[0, 1)`.
     public var probability: Double

@@ -16,19 +16,18 @@ for step in 0 ..< 10 {
     raster[0, step, step % 4] = true
     raster[1, step, 4 + step % 4] = true
 }
-let network = SpikingNetwork(
-    w1: .uniform(rows: 8, columns: 4, bound: 1, using: &rng),
-    w2: .uniform(rows: 4, columns: 2, bound: 1, using: &rng),
-    hidden: LIFLayer(tau: 0.005, dt: 0.001),
-    readout: LeakyIntegratorReadout(alpha: 0.8, steps: 10))
-let (loss, gradW1, gradW2) = NetworkEngine(threads: 1).lossAndGradients(
-    network, raster: raster, samples: [0, 1], labels: [0, 1], outputScale: 0.01)
+let network = SpikingNetwork.notebook(
+    w1: .uniform(rows: 8, columns: 4, bound: 1, using: &rng), w2: .uniform(rows: 4, columns: 2, bound: 1, using: &rng),
+    tauMs: 5, dtMs: 1, steps: 10)
+let result = NetworkEngine(threads: 1).lossAndGradients(
+    network, raster: raster, samples: [0, 1], labels: [0, 1], loss: ClassificationLoss(outputScale: 0.01))
+let loss = result.loss
 check(loss.isFinite && loss > 0, "loss \(loss)")
-check(gradW1.rows == 8 && gradW1.columns == 4 && gradW2.rows == 4 && gradW2.columns == 2, "gradient shapes")
+check(result["w1"]?.count == 32 && result["w2"]?.count == 8, "gradient shapes")
 
 // The weights through a safetensors file and back.
 let file = Safetensors(
-    tensors: ["w1": Safetensors.Tensor(shape: [8, 4], values: network.w1.values)],
+    tensors: ["w1": Safetensors.Tensor(shape: [8, 4], values: network.inputWeights.values)],
     metadata: ["written_by": "spikeloc-external-test"])
 let url = FileManager.default.temporaryDirectory.appendingPathComponent("spikeloc-external-\(getpid()).safetensors")
 defer { try? FileManager.default.removeItem(at: url) }
