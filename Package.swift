@@ -58,6 +58,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // `swift package generate-documentation --target SpikingCore` (README, "Use as a library").
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // `spikeloc sweep FILE.toml` (README, "Sweeps").
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .target(name: "SpikingCore", swiftSettings: nativeFlags()),
@@ -65,6 +67,9 @@ let package = Package(
         .target(name: "SVGPlot"),
         .target(name: "Safetensors"),
         .target(name: "SpikelocOutput", dependencies: ["SpikingCore", "SoundLocalization", "SVGPlot", "Safetensors"]),
+        .target(
+            name: "SpikelocSweep",
+            dependencies: ["SoundLocalization", "SpikelocOutput", "SVGPlot", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "spikeloc",
             dependencies: [
