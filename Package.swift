@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "spikeloc",
             dependencies: [
-                "SpikingCore", "SoundLocalization", "SpikelocOutput",
+                "SpikingCore", "SoundLocalization", "SpikelocOutput", "SpikelocSweep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SpikingCoreTests", dependencies: ["SpikingCore"], resources: [.copy("Fixtures")]),
