@@ -21,8 +21,8 @@ public enum TrainOptionKind: Sendable {
     case flag
 }
 
-/// Options of `train` that cannot be set per run.
-let unsweepableOptions: [String: String] = [
+/// Options of `train` that cannot be set per run, and why.
+public let unsweepableOptions: [String: String] = [
     "threads": "each run uses --threads-per-run threads (default 1)",
     "output": "run folders are named by the sweep; use the sweep's --output",
     "force": "use the sweep's --force",

@@ -201,7 +201,7 @@ struct Sweep: ParsableCommand {
             let name = String(argument.dropFirst(2).prefix { $0 != "=" })
             switch parser.kind(of: name) {
             case nil:
-                _ = try parser.arguments(option: name, value: "", source: argument)  // the reason
+                if let reason = unsweepableOptions[name] { throw SweepError("--\(name) cannot be set per run (\(reason))") }
                 throw SweepError("unknown option '\(argument)': neither a sweep nor a train option")
             case .flag:
                 fixed.append(argument)
