@@ -84,5 +84,6 @@ let package = Package(
             name: "SpikelocOutputTests", dependencies: ["SpikelocOutput", "SoundLocalization", "SpikingCore", "SVGPlot", "XMLTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "SpikelocCLITests", dependencies: ["SpikelocOutput", "SoundLocalization", "SpikingCore"]),
+        .testTarget(name: "SpikelocSweepTests", dependencies: ["SpikelocSweep", "SpikelocOutput", "SoundLocalization", "XMLTestSupport"]),
     ]
 )

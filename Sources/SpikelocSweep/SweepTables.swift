@@ -4,6 +4,13 @@ import SpikelocOutput
 
 /// One run of a sweep with where it stands and, when done, its metrics.
 public struct SweepRow: Sendable {
+    public init(run: SweepRunSpec, state: SweepRunState, metrics: RunMetrics?, message: String?) {
+        self.run = run
+        self.state = state
+        self.metrics = metrics
+        self.message = message
+    }
+
     public var run: SweepRunSpec
     public var state: SweepRunState
     public var metrics: RunMetrics?
@@ -129,15 +136,19 @@ public enum SweepTables {
         let groups = groups(rows)
         try FileProblem.writeAtomically(Data(resultsCSV(grid: manifest.grid, rows: rows).utf8), to: folder.results)
         try FileProblem.writeAtomically(Data(summaryCSV(grid: manifest.grid, groups: groups).utf8), to: folder.summary)
-        let page = SweepPage(folder: folder, manifest: manifest, rows: rows, groups: groups)
-        try FileProblem.writeAtomically(Data(page.html.utf8), to: folder.page)
+        try FileProblem.writeAtomically(Data(page(folder: folder, manifest: manifest, rows: rows, groups: groups).utf8), to: folder.page)
+    }
+
+    /// `sweep.html` for `rows` (see ``resultsCSV(grid:rows:)``) of the sweep in `folder`.
+    public static func page(folder: SweepFolder, manifest: SweepManifest, rows: [SweepRow], groups: [SweepGroup]) -> String {
+        SweepPage(folder: folder, manifest: manifest, rows: rows, groups: groups).html
     }
 
     /// `value` in the shortest text that reads back as the same double.
     static func number(_ value: Double) -> String { "\(value)" }
 
     /// One CSV line (RFC 4180: fields with a comma, quote or line break are quoted).
-    static func csvLine(_ fields: [String]) -> String {
+    public static func csvLine(_ fields: [String]) -> String {
         fields.map { field in
             field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
