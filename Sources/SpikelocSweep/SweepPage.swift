@@ -192,6 +192,8 @@ struct SweepPlot {
         let option = grid.axes[axis].option
         var text = "Test accuracy and absolute error against \(option): the mean over the seeds"
         text += grid.seeds.count > 1 ? " with a bar of ± one sample standard deviation" : " (one seed)"
+        let lineCount = lineAxes.axes.reduce(1) { $0 * grid.axes[$1].values.count }
+        if grid.seeds.count > 1 && lineCount > 1 { text += " (the lines drawn slightly apart)" }
         let (lines, pooled) = lineAxes
         if !lines.isEmpty { text += "; one line per value of " + lines.map { grid.axes[$0].option }.joined(separator: " and ") }
         if !pooled.isEmpty { text += "; pooled over " + pooled.map { grid.axes[$0].option }.joined(separator: ", ") + " (too many combinations to draw)" }
@@ -214,8 +216,12 @@ struct SweepPlot {
         let lineKeys: [[Int]] = lineAxes.reduce([[]]) { partial, a in partial.flatMap { p in grid.axes[a].values.indices.map { p + [$0] } } }
         var marks: [Mark] = []
         var low = Double.infinity, high = -Double.infinity
+        // lines side by side around each value, a little apart, so that their bars do not hide each other
+        let step = lineKeys.count > 1 && grid.seeds.count > 1
+            ? (numbers != nil ? max((xs.max()! - xs.min()!) * 0.008, 1e-12) : 0.05) : 0
         for (lineIndex, key) in lineKeys.enumerated() {
             let color = Palette.tab10[lineIndex % Palette.tab10.count]
+            let shift = step * (Double(lineIndex) - Double(lineKeys.count - 1) / 2)
             var means: [Double] = []
             var bars: [(x: Double, low: Double, high: Double)] = []
             for (valueIndex, x) in xs.enumerated() {
@@ -228,10 +234,10 @@ struct SweepPlot {
                 means.append(s.mean)
                 low = min(low, s.mean - s.std)
                 high = max(high, s.mean + s.std)
-                if values.count > 1 { bars.append((x, s.mean - s.std, s.mean + s.std)) }
+                if values.count > 1 { bars.append((x + shift, s.mean - s.std, s.mean + s.std)) }
             }
             let label = lineAxes.isEmpty ? nil : zip(lineAxes, key).map { "\(grid.axes[$0].option)=\(grid.axes[$0].values[$1])" }.joined(separator: ", ")
-            marks.append(.line(LineSeries(x: xs, y: means, color: color, label: label, markers: true)))
+            marks.append(.line(LineSeries(x: xs.map { $0 + shift }, y: means, color: color, label: label, markers: true)))
             for bar in bars {
                 marks.append(.line(LineSeries(x: [bar.x, bar.x], y: [bar.low, bar.high], color: color, lineWidth: 1)))
             }
