@@ -52,7 +52,7 @@ start() {
         --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/munged.seed"
 
     local node host
-    node=$(slurmd -C | head -1)
+    node=$(slurmd -C | sed -n 1p)
     host=$(hostname -s)
     cat >"$dir/slurm.conf" <<EOF
 ClusterName=spikeloc-local
@@ -88,7 +88,7 @@ EOF
     /usr/sbin/slurmd -f "$SLURM_CONF"
     local i
     for i in $(seq 1 100); do
-        if sinfo -h -o '%t' 2>/dev/null | grep -qx 'idle'; then
+        if [ "$(sinfo -h -o '%t' 2>/dev/null)" = idle ]; then
             log "node $host idle (slurm.conf in $dir)"
             return 0
         fi
@@ -104,10 +104,15 @@ stop() {
     [ -f "$state_file" ] || return 0
     local dir pidfile
     dir=$(cat "$state_file")
-    for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munge/munged.pid"; do
+    local name
+    for name in slurmd slurmctld munged; do
+        local pidfile="$dir/$name.pid"
+        [ "$name" = munged ] && pidfile="$dir/munge/munged.pid"
         [ -f "$pidfile" ] || continue
         local pid
         pid=$(cat "$pidfile")
+        # only the daemon this script started: the pid file may be stale and its pid reused
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] || continue
         kill "$pid" 2>/dev/null || continue
         for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$pid" 2>/dev/null || true
