@@ -24,9 +24,10 @@ struct Sweep: ParsableCommand {
             help: ArgumentHelp("A swept train option and its values, e.g. tau-ms=2,5,10 (repeat for more options; every combination runs).", valueName: "name=values"))
     var set: [String] = []
     @Option(help: ArgumentHelp("Seeds of every setting: 0-4, 0,2,7 (default 0).", valueName: "list")) var seeds: String?
-    @Option(help: "Sweep folder (default: the sweep file's output, else sweeps/<file name>).") var output: String?
+    @Option(help: ArgumentHelp("Sweep folder (default: the sweep file's output, else sweeps/<file name>).", valueName: "dir"))
+    var output: String?
     @Option(parsing: .unconditional, help: "Runs at once (default: the cores); results do not depend on it.") var jobs: Int?
-    @Option(parsing: .unconditional, help: "Threads of each run (default 1).") var threadsPerRun = 1
+    @Option(parsing: .unconditional, help: "Threads of each run; results do not depend on it.") var threadsPerRun = 1
     @Option(parsing: .unconditional, help: "Test sets every run evaluates after training (train's --test-sets).") var testSets: Int?
     @Flag(help: "Retrain runs whose folder holds a run of other settings.") var force = false
     @Flag(help: "Tell what is done, running, failed or missing, from the folder alone, and run nothing.") var status = false
