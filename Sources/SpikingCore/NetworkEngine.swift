@@ -171,21 +171,15 @@ public final class NetworkEngine {
                 decays[i] += chunkDecays[chunk][i]
             }
         }
-        // split by parameter; time constants from the decays: d alpha / d tau = alpha dt / tau^2
-        var gradients: [[Float]] = []
-        var offset = 0
-        for p in network.parameters {
-            let slice = Array(effective[offset ..< offset + p.count])
-            if p.name.hasPrefix("tau") {
-                gradients.append((0 ..< p.count).map { j in
-                    let tau = Double(p.values[j])
-                    let alpha = exp(-network.dtMs / tau)
-                    return Float(Double(decays[offset + j]) * alpha * network.dtMs / (tau * tau))
-                })
-            } else {
-                gradients.append(p.rawGradient(slice))
+        // unpad; time constants from the decays: d alpha / d tau = alpha dt / tau^2
+        let parameters = network.parameters
+        let gradients = zip(parameters, kernel.unpad(effective, decays: decays)).map { p, g -> [Float] in
+            guard p.name.hasPrefix("tau") else { return p.rawGradient(g) }
+            return (0 ..< p.count).map { j in
+                let tau = Double(p.values[j])
+                let alpha = exp(-network.dtMs / tau)
+                return Float(Double(g[j]) * alpha * network.dtMs / (tau * tau))
             }
-            offset += p.count
         }
         return LossAndGradients(loss: losses.reduce(0, +) / Double(batch) + Double(penalty), penalty: Double(penalty),
                                 names: network.parameters.map(\.name), gradients: gradients)
