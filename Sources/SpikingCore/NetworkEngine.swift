@@ -40,7 +40,13 @@ public final class NetworkEngine {
               layer.recurrent == nil, !layer.tau.isLearnable, Set(layer.tau.values).count == 1,
               network.readout.kind == .sum, !network.readout.tau.isLearnable, Set(network.readout.tau.values).count == 1
         else { return false }
-        return (loss?.ratePenalty?.weight ?? 0) == 0
+        return (loss?.ratePenalty?.weight ?? 0) == 0 && Self.spikeListsFit(network)
+    }
+
+    /// Whether a sample's spikes can be counted in Int32 (the notebook kernel's spike lists).
+    static func spikeListsFit(_ network: SpikingNetwork) -> Bool {
+        let (spikes, overflow) = (network.steps - 1).multipliedReportingOverflow(by: network.inputs)
+        return !overflow && spikes < Int(Int32.max) - 8
     }
 
     /// The loss of `labels` for the given samples of `raster` (``ClassificationLoss``: the mean
@@ -243,14 +249,14 @@ public final class NetworkEngine {
                     let w = ws[chunk]
                     w.clearGradients()
                     for n in chunkRange(chunk, samples.count) {
-                        let input = p.raster + raster.sampleOffset(samples[n])
-                        SampleKernel.forward(prepared.layout, input: input, w1: p.w1, w2t: p.w2t,
-                                             timeWeights: p.timeWeights, scale: outputScale, ws: w, logits: w.logits)
+                        SampleKernel.buildSpikeLists(prepared.layout, input: p.raster + raster.sampleOffset(samples[n]), ws: w)
+                        SampleKernel.forwardRecording(prepared.layout, w1: p.w1, w2t: p.w2t,
+                                                      timeWeights: p.timeWeights, scale: outputScale, ws: w, logits: w.logits)
                         let logits = Array(UnsafeBufferPointer(start: w.logits, count: classes))
                         let (l, g) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, label: labels[n], gradScale: invBatch)
                         lossOut[n] = Double(l)
                         for c in 0 ..< classes { w.gradLogits[c] = g[c] }
-                        SampleKernel.backward(prepared.layout, input: input, w2t: p.w2t, timeWeights: p.timeWeights,
+                        SampleKernel.backward(prepared.layout, w2t: p.w2t, timeWeights: p.timeWeights,
                                               scale: outputScale, gradLogits: w.gradLogits, ws: w)
                     }
                 }
@@ -288,10 +294,14 @@ public final class NetworkEngine {
                             let counts = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: l.groups)
                             defer { counts.deallocate() }
                             for n in chunkRange(chunk, samples.count) {
-                                SampleKernel.forward(l, input: p.raster + raster.sampleOffset(samples[n]),
-                                                     w1: p.w1, w2t: p.w2t, timeWeights: p.timeWeights, scale: 1,
-                                                     ws: w, logits: out.baseAddress! + n * classes)
-                                guard recordHidden else { continue }
+                                SampleKernel.buildSpikeLists(l, input: p.raster + raster.sampleOffset(samples[n]), ws: w)
+                                guard recordHidden else {
+                                    SampleKernel.forwardScores(l, w1: p.w1, w2t: p.w2t, timeWeights: p.timeWeights, scale: 1,
+                                                               ws: w, logits: out.baseAddress! + n * classes)
+                                    continue
+                                }
+                                SampleKernel.forwardRecording(l, w1: p.w1, w2t: p.w2t, timeWeights: p.timeWeights, scale: 1,
+                                                              ws: w, logits: out.baseAddress! + n * classes)
                                 let rasterWords = l.steps * rasterWordsPerStep
                                 SampleKernel.hiddenSpikes(l, ws: w, counts: counts,
                                                           raster: rasterOut.baseAddress! + n * rasterWords,
@@ -391,9 +401,10 @@ private struct Prepared {
         let groups = (layer.neurons + 31) / 32 * 4  // whole blocks of 32 neurons
         layout = SampleKernel.Layout(
             steps: network.steps, wordsPerStep: raster.wordsPerStep, groups: groups, classes: network.classes,
-            alpha: layer.decays(dtMs: network.dtMs)[0], threshold: neuron.threshold, surrogate: neuron.surrogate)
+            inputs: network.inputs, alpha: layer.decays(dtMs: network.dtMs)[0], threshold: neuron.threshold, surrogate: neuron.surrogate)
         inputs = network.inputs
         hidden = layer.neurons
+        precondition(NetworkEngine.spikeListsFit(network), "NetworkEngine: too many inputs x steps for the notebook kernel")
         let e1 = layer.weights.effectiveMatrix, e2 = network.readout.weights.effectiveMatrix
         w1 = [SIMD8<Float>](repeating: .zero, count: inputs * groups)
         for i in 0 ..< inputs { for j in 0 ..< hidden { w1[i * groups + j / 8][j % 8] = e1[i, j] } }
