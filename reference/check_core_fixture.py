@@ -13,6 +13,9 @@ step by step in reverse, for both spike timings and both resets, with the
 gradient through the reset factor, the subtracted threshold and the adaptation
 trace of the threshold; dL/dtau = dL/dalpha * alpha * dt / tau^2.
 
+`compute_case` (the float64 forward pass, loss and gradients of one case) is also what
+check_variant_fixture.py runs on variant_parity.json's cases, with their dropout factor.
+
 usage: python3 reference/check_core_fixture.py [path/to/core_parity.json]
 """
 
@@ -184,7 +187,11 @@ def leaky_backward(gscore, y, w, alpha, cache):
     return g_cur @ w.T, dw, dalpha
 
 
-def check_case(case):
+def compute_case(case, hidden_factor=None):
+    """Forward pass, loss and every gradient of one case in float64 (gradients with respect to
+    the weights as given). `hidden_factor` ([B, T, N], optional) multiplies the last hidden
+    layer's spikes on their way to the read-out (dropout); spike counts and the rate penalty
+    see the spikes before it."""
     T, dt, I, B = case["steps"], float(case["dt_ms"]), case["inputs"], case["batch"]
     b, scale = float(case["surrogate_beta"]), float(case["output_scale"])
     x = np.zeros((B, T, I))
@@ -202,16 +209,17 @@ def check_case(case):
     ro = case["readout"]
     C = ro["classes"]
     kind = ro["kind"]
+    fed = inp if hidden_factor is None else inp * hidden_factor
     if kind == "spike-count":
         out = Layer(ro, pre, C, dt, ro["w"], None, ro["tau_ms"])
-        score = out.forward(inp).sum(1)
+        score = out.forward(fed).sum(1)
         margin = min(min(l.margin for l in layers), out.margin)
         out_count = int(out.y.sum())
     else:
         w_out = np.array(ro["w"], dtype=np.float64).reshape(pre, C)
         tau_out = np.array(ro["tau_ms"], dtype=np.float64)
         alpha_out = np.exp(-dt / tau_out)
-        score, cache = leaky_forward(inp, w_out, alpha_out, kind)
+        score, cache = leaky_forward(fed, w_out, alpha_out, kind)
         margin = min(l.margin for l in layers)
         out_count = 0
     z = scale * score
@@ -245,9 +253,11 @@ def check_case(case):
         gy = out.backward(gy_out, b)
         grads[f"w{L + 1}"], grads[f"tau{L + 1}"] = out.dw, out.dtau
     else:
-        gy, dw, dalpha = leaky_backward(gscore, inp, w_out, alpha_out, cache)
+        gy, dw, dalpha = leaky_backward(gscore, fed, w_out, alpha_out, cache)
         grads[f"w{L + 1}"] = dw
         grads[f"tau{L + 1}"] = dalpha * alpha_out * dt / tau_out ** 2
+    if hidden_factor is not None:
+        gy = gy * hidden_factor
     for l in range(L, 0, -1):
         layer = layers[l - 1]
         gy = layer.backward(gy + g_pen[l - 1], b)
@@ -255,14 +265,25 @@ def check_case(case):
         if layer.v is not None:
             grads[f"v{l}"] = layer.dv
 
-    def rel(ours, theirs):
-        ours = np.asarray(ours, dtype=np.float64).ravel()
-        theirs = np.asarray(theirs, dtype=np.float64).ravel()
-        if ours.shape != theirs.shape:
-            return np.inf
-        ref = np.abs(theirs).max() if theirs.size else 0.0
-        err = np.abs(ours - theirs).max() if theirs.size else 0.0
-        return err / ref if ref > 0 else (0.0 if err < 1e-12 else np.inf)
+    return dict(loss=loss, penalty=penalty, scores=score, grads=grads, margin=margin,
+                hidden_spike_counts=[int(y.sum()) for y in ys], output_spike_count=out_count)
+
+
+def rel(ours, theirs):
+    """max |ours - theirs| / max |theirs| (theirs: the fixture)."""
+    ours = np.asarray(ours, dtype=np.float64).ravel()
+    theirs = np.asarray(theirs, dtype=np.float64).ravel()
+    if ours.shape != theirs.shape:
+        return np.inf
+    ref = np.abs(theirs).max() if theirs.size else 0.0
+    err = np.abs(ours - theirs).max() if theirs.size else 0.0
+    return err / ref if ref > 0 else (0.0 if err < 1e-12 else np.inf)
+
+
+def check_case(case):
+    r = compute_case(case)
+    loss, penalty, score, grads, margin = r["loss"], r["penalty"], r["scores"], r["grads"], r["margin"]
+    out_count = r["output_spike_count"]
 
     errs = {"scores": rel(score, case["scores"]),
             "loss": abs(loss - case["loss"]) / max(1.0, abs(case["loss"])),
@@ -272,7 +293,7 @@ def check_case(case):
     for k in grads:
         errs[f"grad {k}"] = rel(grads[k], case["gradients"].get(k, []))
     ok = {k: e <= (1e-5 if k in ("loss", "penalty") else TOL) for k, e in errs.items()}
-    ok["hidden_spike_counts"] = [int(y.sum()) for y in ys] == case["hidden_spike_counts"]
+    ok["hidden_spike_counts"] = r["hidden_spike_counts"] == case["hidden_spike_counts"]
     ok["output_spike_count"] = out_count == case["output_spike_count"]
     ok["min_margin"] = abs(margin - case["min_margin"]) < 1e-5 and margin > 1e-4
     worst = max((e, k) for k, e in errs.items() if k.startswith("grad"))

@@ -66,10 +66,10 @@ extension Experiment {
 
     /// Evaluates `network` on `count` fresh test sets drawn from `seed` (sets `first ..< first + count`).
     public func evaluateTestSets(
-        _ network: SpikingNetwork, seed: UInt64, count: Int, first: Int = 0, engine: NetworkEngine
+        _ network: SpikingNetwork, seed: UInt64, count: Int, first: Int = 0, phaseJitter: Double = 0, engine: NetworkEngine
     ) -> [Evaluation] {
         (first ..< first + count).map { index in
-            let set = testSet(seed: seed, index: index)
+            let set = testSet(seed: seed, index: index, phaseJitter: phaseJitter)
             return evaluate(network, on: set.data, offset: set.offset, engine: engine).evaluation
         }
     }

@@ -19,6 +19,13 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public var envelopePower: Double = 2
     /// Number of IPD classes over (-90, 90) degrees (`NUM_CLASSES`, 180 / 15).
     public var classes: Int = 12
+    /// How phase offsets are drawn (the seed notebook: a new one every epoch).
+    public var offsetMode: OffsetMode = .epoch
+    /// How the spike probability of a time bin is computed (the seed: the rate at its start).
+    public var envelope: Envelope = .power
+    /// Standard deviation (radians) of the Gaussian noise on the fibres' phase delays, drawn once
+    /// per training and validation set (Noise_robustness); 0 = none.
+    public var phaseJitter: Double = 0
 
     // Network
     /// Hidden LIF neurons (`NUM_HIDDEN`).
@@ -35,6 +42,30 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public var dales: Bool = false
     /// Share of inhibitory rows under Dale's law (`IE_RATIO`).
     public var ieRatio: Double = 0.5
+    /// Which rows Dale's law makes inhibitory.
+    public var daleMask: DaleMaskKind = .contiguous
+    /// Weight matrices used as `|w|` (excitatory only).
+    public var excitatory: Excitatory = .none
+    /// Membrane time constant of the hidden layer in ms (`nil`: ``tauMs``).
+    public var tauHiddenMs: Double? = nil
+    /// Membrane time constant of the read-out in ms (`nil`: ``tauMs``).
+    public var tauOutputMs: Double? = nil
+    /// Whether per-neuron time constants of both layers are trained.
+    public var learnTau: Bool = false
+    /// When a hidden spike is read from the membrane.
+    public var spikeTiming: SpikeTiming = .previous
+    /// What a spike does to the membrane.
+    public var reset: ResetRule = .zero
+    /// Strength of the adaptive threshold (`1 + beta a`); 0 = a plain LIF.
+    public var adaptiveThreshold: Double = 0
+    /// Time constant of the adaptive threshold's spike trace in ms (`nil`: the hidden tau).
+    public var thresholdTauMs: Double? = nil
+    /// How the read-out scores a class.
+    public var readout: Readout.Kind = .sum
+    /// Bound of the uniform initial input-to-hidden weights (`nil`: 1/sqrt(hidden), the notebook's).
+    public var w1Bound: Double? = nil
+    /// Bound of the uniform initial hidden-to-output weights (`nil`: 1/sqrt(classes)).
+    public var w2Bound: Double? = nil
 
     // Training
     /// Adam learning rate (`LR`).
@@ -59,6 +90,18 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public var earlyStopWindow: Int = 10
     /// Early stopping is checked only after this epoch (0-based `e > 10` in the notebook).
     public var earlyStopAfter: Int = 10
+    /// Weight `c` of the firing-rate penalty (the paper's regulariser); 0 = off.
+    public var ratePenalty: Double = 0
+    /// Hidden rate below which the penalty charges nothing, Hz.
+    public var penaltyRateMinHz: Double = 100
+    /// Hidden rate at which the penalty charges `c`, Hz.
+    public var penaltyRateMaxHz: Double = 200
+    /// Probability of dropping a hidden spike on its way to the read-out during training.
+    public var hiddenDropout: Double = 0
+    /// Whether early stopping is on.
+    public var earlyStop: Bool = true
+    /// The preset the configuration started from, if any (recorded for reports).
+    public var preset: Preset? = nil
     /// Which weights are tested: `best` (a copy of the best-validation weights) or `final`
     /// (what the notebook ends up testing without Dale's law, because it keeps references).
     public var testWeights: TestWeights = .best
@@ -79,8 +122,12 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case formatVersion
         case dtMs, durationMs, anfPerEar, stimulusFrequencyHz, rateMaxHz, envelopePower, classes
+        case offsetMode, envelope, phaseJitter
         case hidden, tauMs, threshold, surrogateBeta, outputScale, dales, ieRatio
+        case daleMask, excitatory, tauHiddenMs, tauOutputMs, learnTau, spikeTiming, reset, adaptiveThreshold, thresholdTauMs
+        case readout, w1Bound, w2Bound
         case lr, adamBeta1, adamBeta2, adamEpsilon, epochs, batchSize, trainBatches, validationBatches, testBatches
+        case ratePenalty, penaltyRateMinHz, penaltyRateMaxHz, hiddenDropout, earlyStop, preset
         case earlyStopWindow, earlyStopAfter, testWeights, seed
     }
 
@@ -119,6 +166,27 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         earlyStopAfter = try value(.earlyStopAfter, d.earlyStopAfter)
         testWeights = try value(.testWeights, d.testWeights)
         seed = try value(.seed, d.seed)
+        offsetMode = try value(.offsetMode, d.offsetMode)
+        envelope = try value(.envelope, d.envelope)
+        phaseJitter = try value(.phaseJitter, d.phaseJitter)
+        daleMask = try value(.daleMask, d.daleMask)
+        excitatory = try value(.excitatory, d.excitatory)
+        tauHiddenMs = try c.decodeIfPresent(Double.self, forKey: .tauHiddenMs)
+        tauOutputMs = try c.decodeIfPresent(Double.self, forKey: .tauOutputMs)
+        learnTau = try value(.learnTau, d.learnTau)
+        spikeTiming = try value(.spikeTiming, d.spikeTiming)
+        reset = try value(.reset, d.reset)
+        adaptiveThreshold = try value(.adaptiveThreshold, d.adaptiveThreshold)
+        thresholdTauMs = try c.decodeIfPresent(Double.self, forKey: .thresholdTauMs)
+        readout = try value(.readout, d.readout)
+        w1Bound = try c.decodeIfPresent(Double.self, forKey: .w1Bound)
+        w2Bound = try c.decodeIfPresent(Double.self, forKey: .w2Bound)
+        ratePenalty = try value(.ratePenalty, d.ratePenalty)
+        penaltyRateMinHz = try value(.penaltyRateMinHz, d.penaltyRateMinHz)
+        penaltyRateMaxHz = try value(.penaltyRateMaxHz, d.penaltyRateMaxHz)
+        hiddenDropout = try value(.hiddenDropout, d.hiddenDropout)
+        earlyStop = try value(.earlyStop, d.earlyStop)
+        preset = try c.decodeIfPresent(Preset.self, forKey: .preset)
     }
 
     /// Encodes every value and the ``SpikelocFormat/version``.
@@ -152,7 +220,35 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         try c.encode(earlyStopAfter, forKey: .earlyStopAfter)
         try c.encode(testWeights, forKey: .testWeights)
         try c.encode(seed, forKey: .seed)
+        try c.encode(offsetMode, forKey: .offsetMode)
+        try c.encode(envelope, forKey: .envelope)
+        try c.encode(phaseJitter, forKey: .phaseJitter)
+        try c.encode(daleMask, forKey: .daleMask)
+        try c.encode(excitatory, forKey: .excitatory)
+        try c.encodeIfPresent(tauHiddenMs, forKey: .tauHiddenMs)
+        try c.encodeIfPresent(tauOutputMs, forKey: .tauOutputMs)
+        try c.encode(learnTau, forKey: .learnTau)
+        try c.encode(spikeTiming, forKey: .spikeTiming)
+        try c.encode(reset, forKey: .reset)
+        try c.encode(adaptiveThreshold, forKey: .adaptiveThreshold)
+        try c.encodeIfPresent(thresholdTauMs, forKey: .thresholdTauMs)
+        try c.encode(readout, forKey: .readout)
+        try c.encodeIfPresent(w1Bound, forKey: .w1Bound)
+        try c.encodeIfPresent(w2Bound, forKey: .w2Bound)
+        try c.encode(ratePenalty, forKey: .ratePenalty)
+        try c.encode(penaltyRateMinHz, forKey: .penaltyRateMinHz)
+        try c.encode(penaltyRateMaxHz, forKey: .penaltyRateMaxHz)
+        try c.encode(hiddenDropout, forKey: .hiddenDropout)
+        try c.encode(earlyStop, forKey: .earlyStop)
+        try c.encodeIfPresent(preset, forKey: .preset)
     }
+
+    /// The hidden layer's membrane time constant in ms.
+    public var hiddenTauMs: Double { tauHiddenMs ?? tauMs }
+    /// The read-out's membrane time constant in ms.
+    public var outputTauMs: Double { tauOutputMs ?? tauMs }
+    /// The adaptive threshold trace's time constant in ms.
+    public var adaptationTauMs: Double { thresholdTauMs ?? hiddenTauMs }
 
     /// Time steps per stimulus, `round(duration / dt)` (of a valid configuration).
     public var steps: Int { Int((durationMs / dtMs).rounded()) }
@@ -285,6 +381,38 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
                 throw ConfigError(option: "--batch-size x \(option)",
                                   message: "must be at most \(Limits.samples) samples, got \(batchSize) x \(batches)")
             }
+        }
+        for (value, option) in [(phaseJitter, "--phase-jitter"), (tauHiddenMs, "--tau-hidden-ms"), (tauOutputMs, "--tau-output-ms"),
+                                (adaptiveThreshold, "--adaptive-threshold"), (thresholdTauMs, "--threshold-tau-ms"),
+                                (w1Bound, "--w1-bound"), (w2Bound, "--w2-bound"), (ratePenalty, "--rate-penalty"),
+                                (penaltyRateMinHz, "--penalty-rate-min-hz"), (penaltyRateMaxHz, "--penalty-rate-max-hz"),
+                                (hiddenDropout, "--hidden-dropout")] as [(Double?, String)] {
+            if let value { try finite(value, option) }
+        }
+        for (value, option) in [(tauHiddenMs, "--tau-hidden-ms"), (tauOutputMs, "--tau-output-ms"), (thresholdTauMs, "--threshold-tau-ms"),
+                                (w1Bound, "--w1-bound"), (w2Bound, "--w2-bound")] {
+            if let value { try positive(value, option) }
+        }
+        for (value, option) in [(phaseJitter, "--phase-jitter"), (adaptiveThreshold, "--adaptive-threshold"), (ratePenalty, "--rate-penalty"),
+                                (penaltyRateMinHz, "--penalty-rate-min-hz")] {
+            guard value >= 0 else { throw ConfigError(option: option, message: "must be a number >= 0, got \(value)") }
+        }
+        guard penaltyRateMaxHz > penaltyRateMinHz else {
+            throw ConfigError(option: "--penalty-rate-max-hz", message: "must exceed --penalty-rate-min-hz (\(penaltyRateMinHz)), got \(penaltyRateMaxHz)")
+        }
+        guard (0 ..< 1).contains(hiddenDropout) else {
+            throw ConfigError(option: "--hidden-dropout", message: "must lie in [0, 1), got \(hiddenDropout)")
+        }
+        if envelope == .integral {
+            guard envelopePower == 2 else {
+                throw ConfigError(option: "--envelope integral", message: "is defined for --envelope-power 2 only, got \(envelopePower)")
+            }
+        }
+        // the fixed noise counts blocks of 8 channels per sample and step below 2^44 (FixedNoise)
+        let blocks = Double(max(trainSamples, validationSamples, testSamples)) * Double(steps) * Double((inputs + 7) / 8)
+        guard blocks < Double(1 << FixedNoise.counterBits) else {
+            throw ConfigError(option: "--batch-size x batches x steps x anf-per-ear",
+                              message: "make a data set of \(blocks) noise blocks; at most 2^\(FixedNoise.counterBits) are possible")
         }
         try whole(earlyStopWindow, "--early-stop-window", in: 1 ... Limits.epochs)
         guard earlyStopAfter >= 0 else {

@@ -8,6 +8,10 @@ public enum RandomStream: UInt64, Sendable {
     case trainIPDs, trainUniforms, validationIPDs, validationUniforms
     case testIPDs, testUniforms, testOffset
     case trainOffset, validationOffset, shuffle, trainEvaluationOffset, examples
+    // streams of the variants (appended: the ones above keep their numbers)
+    case trainJitter, validationJitter, testJitter
+    case trainSampleOffsets, validationSampleOffsets, testSampleOffsets
+    case dropout, daleMask
 
     /// The 64-bit key of this stream for `seed` and optional indices (epoch, test set).
     public func key(seed: UInt64, _ indices: Int...) -> UInt64 { key(seed, indices) }

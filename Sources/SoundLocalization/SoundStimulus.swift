@@ -25,7 +25,9 @@ public struct SoundStimulus: Equatable, Sendable {
         anfPerEar = config.anfPerEar
         dt = config.dtMs / 1000
         frequency = config.stimulusFrequencyHz
-        encoder = PhaseLockedPoisson(peakProbability: config.rateMaxHz * dt, envelopePower: config.envelopePower)
+        encoder = PhaseLockedPoisson(
+            peakProbability: config.rateMaxHz * dt, envelopePower: config.envelopePower,
+            integralPhasePerStep: config.envelope == .integral ? 2 * Double.pi * config.stimulusFrequencyHz * dt : nil)
         let n = config.anfPerEar
         let step = n > 1 ? (Double.pi / 2) / Double(n - 1) : 0
         phaseDelays = (0 ..< n).map { $0 == n - 1 && n > 1 ? Double.pi / 2 : Double($0) * step }
@@ -39,22 +41,38 @@ public struct SoundStimulus: Equatable, Sendable {
         2 * Double.pi * (frequency * (Double(t) * dt) + offset)
     }
 
-    /// Phase of channel `channel` for a sample of IPD `ipd` (its delay, plus the IPD on the right ear).
-    public func channelPhase(_ channel: Int, ipd: Double) -> Double {
-        channel < anfPerEar ? phaseDelays[channel] : phaseDelays[channel - anfPerEar] + ipd
+    /// Phase of channel `channel` for a sample of IPD `ipd` (its delay plus its noise, if any, plus
+    /// the IPD on the right ear).
+    public func channelPhase(_ channel: Int, ipd: Double, jitter: [Double] = []) -> Double {
+        let delay = phaseDelays[channel % anfPerEar] + (jitter.isEmpty ? 0 : jitter[channel])
+        return channel < anfPerEar ? delay : delay + ipd
     }
 
     /// The spike probability of one element by the notebook's direct formula, in double precision.
-    public func probability(ipd: Double, step: Int, channel: Int, offset: Double) -> Double {
-        encoder.probability(phase: timePhase(step: step, offset: offset) + channelPhase(channel, ipd: ipd))
+    public func probability(ipd: Double, step: Int, channel: Int, offset: Double, jitter: [Double] = []) -> Double {
+        encoder.probability(phase: timePhase(step: step, offset: offset) + channelPhase(channel, ipd: ipd, jitter: jitter))
     }
 
-    /// The spikes of every sample of `dataset` for one phase offset, built in parallel.
+    /// The phase offset of sample `n` of `dataset` when the stimulus is built with `offset`.
+    public func offset(of n: Int, in dataset: IPDDataset, shared offset: Double) -> Double {
+        dataset.sampleOffsets?[n] ?? offset
+    }
+
+    /// The spikes of every sample of `dataset`, built in parallel, with phase offset `offset` (in
+    /// cycles) shared by the samples, or each sample's own (``IPDDataset/sampleOffsets``), and the
+    /// data set's phase-delay noise (``IPDDataset/phaseJitter``).
     public func spikes(for dataset: IPDDataset, offset: Double, threads: Int) -> SpikeRaster {
+        precondition(dataset.phaseJitter.isEmpty || dataset.phaseJitter.count == channels,
+                     "SoundStimulus: \(dataset.phaseJitter.count) jitter values for \(channels) fibres")
+        precondition(dataset.sampleOffsets.map { $0.count == dataset.count } ?? true, "SoundStimulus: one offset per sample")
         var raster = SpikeRaster(samples: dataset.count, steps: steps, channels: channels)
-        let phases = (0 ..< steps).map { timePhase(step: $0, offset: offset) }
-        let timeSin = phases.map { Float(sin($0)) }, timeCos = phases.map { Float(cos($0)) }
-        let delaySin = phaseDelays.map { sin($0) }, delayCos = phaseDelays.map { cos($0) }
+        func timeTables(_ offset: Double) -> ([Float], [Float]) {
+            let phases = (0 ..< steps).map { timePhase(step: $0, offset: offset) }
+            return (phases.map { Float(sin($0)) }, phases.map { Float(cos($0)) })
+        }
+        let shared = timeTables(offset)
+        let delays = (0 ..< channels).map { phaseDelays[$0 % anfPerEar] + (dataset.phaseJitter.isEmpty ? 0 : dataset.phaseJitter[$0]) }
+        let delaySin = delays.map { sin($0) }, delayCos = delays.map { cos($0) }
         raster.writeSamples(chunkSize: 64, threads: threads) { samples, writer in
             var channelSin = [Float](repeating: 0, count: channels)
             var channelCos = channelSin
@@ -65,11 +83,13 @@ public struct SoundStimulus: Equatable, Sendable {
                     channelSin[k] = Float(delaySin[k])
                     channelCos[k] = Float(delayCos[k])
                     // sin and cos of delay + ipd by the addition formula, in double precision
-                    channelSin[anfPerEar + k] = Float(delaySin[k] * ci + delayCos[k] * si)
-                    channelCos[anfPerEar + k] = Float(delayCos[k] * ci - delaySin[k] * si)
+                    let r = anfPerEar + k
+                    channelSin[r] = Float(delaySin[r] * ci + delayCos[r] * si)
+                    channelCos[r] = Float(delayCos[r] * ci - delaySin[r] * si)
                 }
-                encoder.encode(timeSin: timeSin, timeCos: timeCos, channelSin: channelSin, channelCos: channelCos,
-                               stream: dataset.stream(n), into: &writer, sample: n)
+                let time = dataset.sampleOffsets.map { timeTables($0[n]) } ?? shared
+                encoder.encode(timeSin: time.0, timeCos: time.1, channelSin: channelSin, channelCos: channelCos,
+                               noise: dataset.noise, into: &writer, sample: n)
             }
         }
         return raster

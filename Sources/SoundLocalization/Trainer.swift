@@ -66,7 +66,7 @@ public struct Trainer {
         var next = state
         let labels = experiment.trainingSet.labels(experiment.classes)
         let raster = experiment.stimulus.spikes(
-            for: experiment.trainingSet, offset: RandomStream.trainOffset.unitDouble(seed: c.seed, e), threads: engine.threads)
+            for: experiment.trainingSet, offset: experiment.trainingOffset(epoch: e), threads: engine.threads)
         var order = Array(0 ..< experiment.trainingSet.count)
         var g = RandomStream.shuffle.generator(seed: c.seed, e)
         order.fisherYatesShuffle(using: &g)
@@ -74,7 +74,8 @@ public struct Trainer {
         for b in 0 ..< c.trainBatches {
             let samples = Array(order[b * c.batchSize ..< (b + 1) * c.batchSize])
             let result = engine.lossAndGradients(next.network, raster: raster, samples: samples,
-                                                 labels: samples.map { labels[$0] }, loss: experiment.loss)
+                                                 labels: samples.map { labels[$0] }, loss: experiment.loss,
+                                                 dropout: experiment.dropout(epoch: e, batch: b))
             guard result.loss.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: b, what: "loss") }
             next.optimizer.update(&next.network, gradients: result)
             guard next.network.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: b, what: "weights") }
@@ -97,7 +98,7 @@ public struct Trainer {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         next.epochSeconds.append(seconds)
         observe(.epoch(epoch: e, trainLoss: trainLoss, validationLoss: validation, improved: improved, seconds: seconds))
-        if Self.shouldStopEarly(validationLoss: next.validationLoss, window: c.earlyStopWindow, after: c.earlyStopAfter) {
+        if c.earlyStop, Self.shouldStopEarly(validationLoss: next.validationLoss, window: c.earlyStopWindow, after: c.earlyStopAfter) {
             next.earlyStopEpoch = e
             observe(.earlyStop(epoch: e, bestEpoch: next.bestEpoch ?? e))
         }
@@ -118,7 +119,7 @@ public struct Trainer {
         let c = experiment.config
         let data = experiment.validationSet
         let raster = experiment.stimulus.spikes(
-            for: data, offset: RandomStream.validationOffset.unitDouble(seed: c.seed, epoch), threads: engine.threads)
+            for: data, offset: experiment.validationOffset(epoch: epoch), threads: engine.threads)
         let scores = engine.scores(network, raster: raster, samples: Array(0 ..< data.count))
         let labels = data.labels(experiment.classes)
         var total = 0.0

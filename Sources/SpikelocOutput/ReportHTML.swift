@@ -68,11 +68,19 @@ struct ReportHTML {
                 ? String(format: " (validation loss %.4f)", m.validationLoss[epoch - 1]) : "")
         } ?? "none"
         let recomputed = data.test.evaluation
+        func taus(_ values: [Float]) -> String {
+            let sorted = values.sorted()
+            return String(format: "%.2f to %.2f ms (median %.2f) over %d units", sorted.first ?? 0, sorted.last ?? 0,
+                          sorted.isEmpty ? 0 : sorted[sorted.count / 2], values.count)
+        }
         var rows = [
+            ("Model", data.config.variantDescription),
             ("Test accuracy", testSpread),
             ("Test absolute error", String(format: "%.2f°", m.testAbsErrorDeg)),
+            ("Test midpoint error", String(format: "%.2f° (true against predicted class midpoint)", m.testMidpointErrorDeg)),
             ("Training accuracy", String(format: "%.1f%%", m.trainAccuracy)),
             ("Training absolute error", String(format: "%.2f°", m.trainAbsErrorDeg)),
+            ("Training midpoint error", String(format: "%.2f°", m.trainMidpointErrorDeg)),
             ("Chance level", String(format: "%.1f%%", m.chanceAccuracy)),
             ("Best epoch", best),
             ("Stopping epoch", stop),
@@ -83,6 +91,8 @@ struct ReportHTML {
             ("spikeloc version", m.spikelocVersion),
             ("Figures 5 and 6", String(format: "test set 1 rerun: %.1f%%, %.2f°", recomputed.accuracy, recomputed.absErrorDeg)),
         ]
+        if !m.learnedTauHiddenMs.isEmpty { rows.insert(("Learned hidden time constants", taus(m.learnedTauHiddenMs)), at: 8) }
+        if !m.learnedTauOutputMs.isEmpty { rows.insert(("Learned output time constants", taus(m.learnedTauOutputMs)), at: 9) }
         if m.spikelocVersion != SpikelocVersion.current {
             rows.append(("Report written by", "spikeloc \(SpikelocVersion.current)"))
         }

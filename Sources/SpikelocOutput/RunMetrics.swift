@@ -47,11 +47,23 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     public var testConfusion: [[Int]]
     /// Wall time of the whole command, seconds.
     public var wallSeconds: Double
+    /// Mean distance between the true and the predicted class midpoints on the training set,
+    /// degrees (the paper's error: 0 when the class is right).
+    public var trainMidpointErrorDeg: Double
+    /// The paper's error over the test sets, degrees.
+    public var testMidpointErrorDeg: Double
+    /// The model variant in words.
+    public var variant: String
+    /// Learned time constants of the hidden neurons in ms (empty unless learned).
+    public var learnedTauHiddenMs: [Float]
+    /// Learned time constants of the output units in ms (empty unless learned).
+    public var learnedTauOutputMs: [Float]
 
     private enum CodingKeys: String, CodingKey {
         case formatVersion, spikelocVersion, seed, threads, epochsRun, bestEpoch, earlyStopEpoch, testedWeights
         case trainLoss, validationLoss, epochSeconds, chanceAccuracy, trainAccuracy, trainAbsErrorDeg
         case testAccuracy, testAccuracyStd, testAbsErrorDeg, testSets, testAccuracies, trainConfusion, testConfusion, wallSeconds
+        case trainMidpointErrorDeg, testMidpointErrorDeg, variant, learnedTauHiddenMs, learnedTauOutputMs
     }
 
     /// Decodes `metrics.json`: a missing key (a file from a version that did not record it) takes
@@ -85,6 +97,11 @@ public struct RunMetrics: Codable, Equatable, Sendable {
         testAccuracies = try value(.testAccuracies, [testAccuracy])
         testSets = try value(.testSets, testAccuracies.count)
         wallSeconds = try value(.wallSeconds, 0)
+        trainMidpointErrorDeg = try value(.trainMidpointErrorDeg, 0)
+        testMidpointErrorDeg = try value(.testMidpointErrorDeg, 0)
+        variant = try value(.variant, "")
+        learnedTauHiddenMs = try value(.learnedTauHiddenMs, [])
+        learnedTauOutputMs = try value(.learnedTauOutputMs, [])
     }
 
     /// Encodes every value and the ``SpikelocFormat/version``.
@@ -112,12 +129,24 @@ public struct RunMetrics: Codable, Equatable, Sendable {
         try c.encode(trainConfusion, forKey: .trainConfusion)
         try c.encode(testConfusion, forKey: .testConfusion)
         try c.encode(wallSeconds, forKey: .wallSeconds)
+        try c.encode(trainMidpointErrorDeg, forKey: .trainMidpointErrorDeg)
+        try c.encode(testMidpointErrorDeg, forKey: .testMidpointErrorDeg)
+        try c.encode(variant, forKey: .variant)
+        try c.encode(learnedTauHiddenMs, forKey: .learnedTauHiddenMs)
+        try c.encode(learnedTauOutputMs, forKey: .learnedTauOutputMs)
     }
 
     /// The metrics of a finished run.
     public init(
-        config: ExperimentConfig, state: TrainingState, threads: Int, train: Evaluation, tests: [Evaluation], wallSeconds: Double
+        config: ExperimentConfig, state: TrainingState, threads: Int, train: Evaluation, tests: [Evaluation], wallSeconds: Double,
+        network: SpikingNetwork? = nil
     ) {
+        trainMidpointErrorDeg = train.midpointErrorDeg
+        testMidpointErrorDeg = Summary(tests.map(\.midpointErrorDeg)).mean
+        variant = config.variantDescription
+        let tested = network ?? state.network
+        learnedTauHiddenMs = config.learnTau ? tested.layers[0].tau.values : []
+        learnedTauOutputMs = config.learnTau ? tested.readout.tau.values : []
         seed = config.seed
         self.threads = threads
         epochsRun = state.epoch

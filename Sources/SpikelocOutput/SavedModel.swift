@@ -66,7 +66,7 @@ public struct SavedModel: SafetensorsDocument, Equatable, Sendable {
             do { config = try JSONFiles.decode(ExperimentConfig.self, from: Data(json.utf8)) } catch let e as JSONFileError {
                 throw SafetensorsError("metadata spikeloc_config: \(e.reason)")
             }
-            do { try config.validate() } catch let e as ConfigError {
+            do { try config.validateValues() } catch let e as ConfigError {  // not the memory check: only the network is needed
                 throw SafetensorsError("metadata spikeloc_config: \(e)")
             }
             guard config.inputs == w1.rows, config.hidden == w1.columns, config.classes == w2.columns else {
@@ -112,5 +112,5 @@ public struct ModelFileError: Error, CustomStringConvertible {
 /// The version of spikeloc written into every output.
 public enum SpikelocVersion {
     /// The current version.
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
 }

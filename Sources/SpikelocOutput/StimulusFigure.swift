@@ -15,7 +15,7 @@ enum StimulusFigure {
 
     static func make(config: ExperimentConfig, threads: Int) -> Figure {
         let stimulus = SoundStimulus(config)
-        let data = IPDDataset(ipds: ipds, uniformsKey: RandomStream.examples.key(seed: config.seed))
+        let data = IPDDataset(ipds: ipds, noise: Experiment.noise(seed: config.seed, set: 0))
         let raster = stimulus.spikes(for: data, offset: RandomStream.examples.unitDouble(seed: config.seed), threads: threads)
         let ears = [
             Raster.Separator(y: -0.5, label: "left ear"),

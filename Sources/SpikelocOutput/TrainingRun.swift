@@ -89,11 +89,11 @@ public struct TrainingRun {
         let network = trainer.finalNetwork(state)
         let engine = trainer.engine
         let trainEval = experiment.evaluate(
-            network, on: experiment.trainingSet, offset: RandomStream.trainEvaluationOffset.unitDouble(seed: config.seed),
+            network, on: experiment.trainingSet, offset: experiment.trainEvaluationOffset,
             engine: engine)
         let tests = experiment.evaluateTestSets(network, seed: config.seed, count: testSets, engine: engine)
         let metrics = RunMetrics(config: config, state: state, threads: threads, train: trainEval.evaluation,
-                                 tests: tests, wallSeconds: wallSeconds)
+                                 tests: tests, wallSeconds: wallSeconds, network: network)
         try SavedModel(config: config, network: network).save(to: folder.model)
         try JSONFiles.write(metrics, to: folder.metrics)
         return (metrics, try RunReport.write(run: folder, threads: threads))

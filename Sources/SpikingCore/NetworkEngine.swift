@@ -40,7 +40,13 @@ public final class NetworkEngine {
               layer.recurrent == nil, !layer.tau.isLearnable, Set(layer.tau.values).count == 1,
               network.readout.kind == .sum, !network.readout.tau.isLearnable, Set(network.readout.tau.values).count == 1
         else { return false }
-        return (loss?.ratePenalty?.weight ?? 0) == 0
+        return (loss?.ratePenalty?.weight ?? 0) == 0 && Self.spikeListsFit(network)
+    }
+
+    /// Whether a sample's spikes can be counted in Int32 (the notebook kernel's spike lists).
+    static func spikeListsFit(_ network: SpikingNetwork) -> Bool {
+        let (spikes, overflow) = (network.steps - 1).multipliedReportingOverflow(by: network.inputs)
+        return !overflow && spikes < Int(Int32.max) - 8
     }
 
     /// The loss of `labels` for the given samples of `raster` (``ClassificationLoss``: the mean
@@ -171,21 +177,15 @@ public final class NetworkEngine {
                 decays[i] += chunkDecays[chunk][i]
             }
         }
-        // split by parameter; time constants from the decays: d alpha / d tau = alpha dt / tau^2
-        var gradients: [[Float]] = []
-        var offset = 0
-        for p in network.parameters {
-            let slice = Array(effective[offset ..< offset + p.count])
-            if p.name.hasPrefix("tau") {
-                gradients.append((0 ..< p.count).map { j in
-                    let tau = Double(p.values[j])
-                    let alpha = exp(-network.dtMs / tau)
-                    return Float(Double(decays[offset + j]) * alpha * network.dtMs / (tau * tau))
-                })
-            } else {
-                gradients.append(p.rawGradient(slice))
+        // unpad; time constants from the decays: d alpha / d tau = alpha dt / tau^2
+        let parameters = network.parameters
+        let gradients = zip(parameters, kernel.unpad(effective, decays: decays)).map { p, g -> [Float] in
+            guard p.name.hasPrefix("tau") else { return p.rawGradient(g) }
+            return (0 ..< p.count).map { j in
+                let tau = Double(p.values[j])
+                let alpha = exp(-network.dtMs / tau)
+                return Float(Double(g[j]) * alpha * network.dtMs / (tau * tau))
             }
-            offset += p.count
         }
         return LossAndGradients(loss: losses.reduce(0, +) / Double(batch) + Double(penalty), penalty: Double(penalty),
                                 names: network.parameters.map(\.name), gradients: gradients)
@@ -243,20 +243,20 @@ public final class NetworkEngine {
                     let w = ws[chunk]
                     w.clearGradients()
                     for n in chunkRange(chunk, samples.count) {
-                        let input = p.raster + raster.sampleOffset(samples[n])
-                        SampleKernel.forward(prepared.layout, input: input, w1: p.w1, w2t: p.w2t,
-                                             timeWeights: p.timeWeights, scale: outputScale, ws: w, logits: w.logits)
+                        SampleKernel.buildSpikeLists(prepared.layout, input: p.raster + raster.sampleOffset(samples[n]), ws: w)
+                        SampleKernel.forwardRecording(prepared.layout, w1: p.w1, w2t: p.w2t,
+                                                      timeWeights: p.timeWeights, scale: outputScale, ws: w, logits: w.logits)
                         let logits = Array(UnsafeBufferPointer(start: w.logits, count: classes))
                         let (l, g) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, label: labels[n], gradScale: invBatch)
                         lossOut[n] = Double(l)
                         for c in 0 ..< classes { w.gradLogits[c] = g[c] }
-                        SampleKernel.backward(prepared.layout, input: input, w2t: p.w2t, timeWeights: p.timeWeights,
+                        SampleKernel.backward(prepared.layout, w2t: p.w2t, timeWeights: p.timeWeights,
                                               scale: outputScale, gradLogits: w.gradLogits, ws: w)
                     }
                 }
             }
         }
-        let (g1, g2) = prepared.gradients(summing: ws[0 ..< chunks])
+        let (g1, g2) = prepared.gradients(summing: ws[0 ..< chunks], threads: threads)
         let parameters = network.parameters
         let gradients = parameters.map { p -> [Float] in
             switch p.name {
@@ -288,10 +288,14 @@ public final class NetworkEngine {
                             let counts = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: l.groups)
                             defer { counts.deallocate() }
                             for n in chunkRange(chunk, samples.count) {
-                                SampleKernel.forward(l, input: p.raster + raster.sampleOffset(samples[n]),
-                                                     w1: p.w1, w2t: p.w2t, timeWeights: p.timeWeights, scale: 1,
-                                                     ws: w, logits: out.baseAddress! + n * classes)
-                                guard recordHidden else { continue }
+                                SampleKernel.buildSpikeLists(l, input: p.raster + raster.sampleOffset(samples[n]), ws: w)
+                                guard recordHidden else {
+                                    SampleKernel.forwardScores(l, w1: p.w1, w2t: p.w2t, timeWeights: p.timeWeights, scale: 1,
+                                                               ws: w, logits: out.baseAddress! + n * classes)
+                                    continue
+                                }
+                                SampleKernel.forwardRecording(l, w1: p.w1, w2t: p.w2t, timeWeights: p.timeWeights, scale: 1,
+                                                              ws: w, logits: out.baseAddress! + n * classes)
                                 let rasterWords = l.steps * rasterWordsPerStep
                                 SampleKernel.hiddenSpikes(l, ws: w, counts: counts,
                                                           raster: rasterOut.baseAddress! + n * rasterWords,
@@ -391,12 +395,17 @@ private struct Prepared {
         let groups = (layer.neurons + 31) / 32 * 4  // whole blocks of 32 neurons
         layout = SampleKernel.Layout(
             steps: network.steps, wordsPerStep: raster.wordsPerStep, groups: groups, classes: network.classes,
-            alpha: layer.decays(dtMs: network.dtMs)[0], threshold: neuron.threshold, surrogate: neuron.surrogate)
+            inputs: network.inputs, alpha: layer.decays(dtMs: network.dtMs)[0], threshold: neuron.threshold, surrogate: neuron.surrogate)
         inputs = network.inputs
         hidden = layer.neurons
-        let e1 = layer.weights.effectiveMatrix, e2 = network.readout.weights.effectiveMatrix
-        w1 = [SIMD8<Float>](repeating: .zero, count: inputs * groups)
-        for i in 0 ..< inputs { for j in 0 ..< hidden { w1[i * groups + j / 8][j % 8] = e1[i, j] } }
+        precondition(NetworkEngine.spikeListsFit(network), "NetworkEngine: too many inputs x steps for the notebook kernel")
+        let e1 = layer.weights.effectiveValues, e2 = network.readout.weights.effectiveMatrix
+        var padded = [SIMD8<Float>](repeating: .zero, count: network.inputs * groups)
+        let (rows, columns) = (network.inputs, layer.neurons)
+        e1.withUnsafeBufferPointer { source in
+            padded.withUnsafeMutableBufferPointer { PaddedLayout.pad(source, rows: rows, columns: columns, into: $0, groups: groups) }
+        }
+        w1 = padded
         w2t = [SIMD8<Float>](repeating: .zero, count: network.classes * groups)
         for c in 0 ..< network.classes { for j in 0 ..< hidden { w2t[c * groups + j / 8][j % 8] = e2[j, c] } }
         timeWeights = Readout.timeWeights(alpha: network.readout.decays(dtMs: network.dtMs)[0], steps: network.steps)
@@ -422,17 +431,29 @@ private struct Prepared {
         }
     }
 
-    /// Sums the chunks' effective-weight gradients in chunk order into unpadded matrices.
-    func gradients(summing chunks: ArraySlice<ChunkWorkspace>) -> (Matrix, Matrix) {
-        let groups = layout.groups
+    /// Sums the chunks' effective-weight gradients in chunk order into unpadded matrices (the
+    /// rows of `w1` in parallel: each row's sum has the same order whatever the threads).
+    func gradients(summing chunks: ArraySlice<ChunkWorkspace>, threads: Int) -> (Matrix, Matrix) {
+        let groups = layout.groups, inputs = inputs, hidden = hidden
         var g1 = [SIMD8<Float>](repeating: .zero, count: inputs * groups)
         var g2 = [SIMD8<Float>](repeating: .zero, count: layout.classes * groups)
-        for ws in chunks {
-            for i in g1.indices { g1[i] += ws.gradW1[i] }
-            for i in g2.indices { g2[i] += ws.gradW2t[i] }
-        }
         var m1 = Matrix(rows: inputs, columns: hidden)
-        for i in 0 ..< inputs { for j in 0 ..< hidden { m1[i, j] = g1[i * groups + j / 8][j % 8] } }
+        let parts1 = chunks.map { UnsafePointer($0.gradW1) }, parts2 = chunks.map { UnsafePointer($0.gradW2t) }
+        let rowsPerItem = max(1, 4096 / groups)  // about 128 KB of each chunk per item
+        let items = (inputs + rowsPerItem - 1) / rowsPerItem
+        g1.withUnsafeMutableBufferPointer { sum in
+            m1.values.withUnsafeMutableBufferPointer { out in
+                ParallelChunks.run(count: items, threads: items > 1 ? threads : 1) { item, _ in
+                    let rows = item * rowsPerItem ..< min(inputs, (item + 1) * rowsPerItem)
+                    PaddedLayout.accumulate(parts1, range: rows.lowerBound * groups ..< rows.upperBound * groups, into: sum.baseAddress!)
+                    PaddedLayout.unpad(UnsafeBufferPointer(rebasing: sum[rows.lowerBound * groups ..< rows.upperBound * groups]),
+                                       rows: rows.count, groups: groups,
+                                       into: UnsafeMutableBufferPointer(rebasing: out[rows.lowerBound * hidden ..< rows.upperBound * hidden]),
+                                       columns: hidden)
+                }
+            }
+        }
+        g2.withUnsafeMutableBufferPointer { PaddedLayout.accumulate(parts2, range: 0 ..< $0.count, into: $0.baseAddress!) }
         var m2 = Matrix(rows: hidden, columns: layout.classes)
         for c in 0 ..< layout.classes { for j in 0 ..< hidden { m2[j, c] = g2[c * groups + j / 8][j % 8] } }
         return (m1, m2)

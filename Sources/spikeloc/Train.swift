@@ -33,7 +33,8 @@ struct Train: ParsableCommand {
             if run.isResumed {
                 print("Resuming \(folder.url.path) after epoch \(run.state.epoch) of at most \(config.epochs), \(threads) threads")
             } else {
-                print("Training \(config.inputs) inputs -> \(config.hidden) LIF -> \(config.classes) outputs on \(config.trainSamples) samples, seed \(config.seed), \(threads) threads\(config.dales ? ", Dale's law" : "")")
+                print("Training \(config.inputs) inputs -> \(config.hidden) LIF -> \(config.classes) outputs on \(config.trainSamples) samples, seed \(config.seed), \(threads) threads")
+                print("Model: \(config.variantDescription)")
             }
             let stop = StopRequest()
             let bar = ProgressBar()
@@ -68,13 +69,13 @@ struct Train: ParsableCommand {
             let state = run.state
             let tested = config.testWeights == .best ? "best (epoch \((state.bestEpoch ?? 0) + 1))" : "final"
             print(String(format: "Chance accuracy level: %.1f%%", metrics.chanceAccuracy))
-            print(String(format: "Train classifier accuracy: %.1f%%, absolute error: %.2f deg", metrics.trainAccuracy, metrics.trainAbsErrorDeg))
+            print(String(format: "Train classifier accuracy: %.1f%%, absolute error: %.2f deg, midpoint error: %.2f deg", metrics.trainAccuracy, metrics.trainAbsErrorDeg, metrics.trainMidpointErrorDeg))
             if testSets == 1 {
-                print(String(format: "Test classifier accuracy: %.1f%%, absolute error: %.2f deg", metrics.testAccuracy, metrics.testAbsErrorDeg))
+                print(String(format: "Test classifier accuracy: %.1f%%, absolute error: %.2f deg, midpoint error: %.2f deg", metrics.testAccuracy, metrics.testAbsErrorDeg, metrics.testMidpointErrorDeg))
                 print("  (\(tested) weights; 1 test set of \(config.testSamples) samples, one phase offset: about 2 points")
                 print("   from set to set; --test-sets N or `spikeloc evaluate --repeats N` average several)")
             } else {
-                print(String(format: "Test classifier accuracy: %.1f%% +- %.1f, absolute error: %.2f deg", metrics.testAccuracy, metrics.testAccuracyStd, metrics.testAbsErrorDeg))
+                print(String(format: "Test classifier accuracy: %.1f%% +- %.1f, absolute error: %.2f deg, midpoint error: %.2f deg", metrics.testAccuracy, metrics.testAccuracyStd, metrics.testAbsErrorDeg, metrics.testMidpointErrorDeg))
                 print("  (\(tested) weights, mean +- std over \(testSets) test sets of \(config.testSamples) samples)")
             }
             print("Wrote \(folder.url.path)/: model.safetensors, metrics.json, config.json, checkpoint.safetensors (\(String(format: "%.1f", metrics.wallSeconds)) s)")

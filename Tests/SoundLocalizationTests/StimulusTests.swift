@@ -27,14 +27,14 @@ final class StimulusTests: XCTestCase {
     func testFastSpikesEqualDirectFormula() {
         let s = SoundStimulus(config)
         var g = Xoshiro256StarStar(seed: 3)
-        let data = IPDDataset.random(count: 24, ipdGenerator: &g, uniformsKey: 99)
+        let data = IPDDataset.random(count: 24, ipdGenerator: &g, noise: FixedNoise(key: 99, set: 1))
         for offset in [0.0, 0.6180339887] {
             let raster = s.spikes(for: data, offset: offset, threads: 2)
             var mismatches = 0, spikes = 0
             for n in 0 ..< data.count {
                 for t in 0 ..< s.steps {
                     for ch in 0 ..< s.channels {
-                        let u = CounterUniforms.uniform(stream: data.stream(n), index: UInt32(t * s.channels + ch))
+                        let u = data.noise.uniform(sample: n, step: t, channel: ch, steps: s.steps, channels: s.channels)
                         let p = s.probability(ipd: data.ipds[n], step: t, channel: ch, offset: offset)
                         let direct = Double(u) < p
                         if direct { spikes += 1 }
@@ -57,7 +57,7 @@ final class StimulusTests: XCTestCase {
         let o0 = RandomStream.trainOffset.unitDouble(seed: 0, 0), o1 = RandomStream.trainOffset.unitDouble(seed: 0, 1)
         XCTAssertNotEqual(o0, o1)
         XCTAssertNotEqual(RandomStream.validationOffset.unitDouble(seed: 0, 0), o0)
-        let small = IPDDataset(ipds: Array(exp.trainingSet.ipds.prefix(8)), uniformsKey: exp.trainingSet.uniformsKey)
+        let small = IPDDataset(ipds: Array(exp.trainingSet.ipds.prefix(8)), noise: exp.trainingSet.noise)
         let a = exp.stimulus.spikes(for: small, offset: o0, threads: 1)
         let b = exp.stimulus.spikes(for: small, offset: o1, threads: 1)
         XCTAssertNotEqual(a, b)
@@ -69,7 +69,7 @@ final class StimulusTests: XCTestCase {
                 for ch in 0 ..< 200 {
                     let pa = exp.stimulus.probability(ipd: small.ipds[n], step: t, channel: ch, offset: o0)
                     let pb = exp.stimulus.probability(ipd: small.ipds[n], step: t, channel: ch, offset: o1)
-                    let u = Double(CounterUniforms.uniform(stream: small.stream(n), index: UInt32(t * 200 + ch)))
+                    let u = small.noise.uniform(sample: n, step: t, channel: ch, steps: 100, channels: 200)
                     if (u < pa) == (u < pb) && abs(u - pa) > 1e-6 && abs(u - pb) > 1e-6 {
                         sameP += 1
                         XCTAssertEqual(a[n, t, ch], b[n, t, ch])

@@ -123,7 +123,7 @@ final class ReportTests: XCTestCase {
         let svg = try run.parsed("fig1-stimulus.svg")
         let ipds = (0 ..< 8).map { -Double.pi / 2 + Double.pi * Double($0) / 7 }
         let raster = Experiment(run.config).stimulus.spikes(
-            for: IPDDataset(ipds: ipds, uniformsKey: RandomStream.examples.key(seed: run.config.seed)),
+            for: IPDDataset(ipds: ipds, noise: Experiment.noise(seed: run.config.seed, set: 0)),
             offset: RandomStream.examples.unitDouble(seed: run.config.seed), threads: 1)
         let paths = svg.elements("path", class: "events")
         XCTAssertEqual(paths.count, 8)
@@ -345,7 +345,7 @@ final class ReportTuningCurvesTests: XCTestCase {
         }
         let network = experiment.network(effectiveW1: w1, effectiveW2: Matrix(rows: config.hidden, columns: config.classes))
         let ipds = (0 ..< 3600).map { degrees(-90 + 0.05 * (Double($0) + 0.5)) }
-        let data = IPDDataset(ipds: ipds, uniformsKey: 12345)
+        let data = IPDDataset(ipds: ipds, noise: FixedNoise(key: 12345, set: 1))
         // Averaged over four tone phases: the 100 ms stimulus holds two tone cycles, and with a single
         // phase the membrane's start from rest would favour some IPDs over others.
         let engine = NetworkEngine(threads: 2)

@@ -144,19 +144,25 @@ final class LayerSemanticsTests: XCTestCase {
         XCTAssertEqual(DaleMask.contiguous(rows: 12, ieRatio: 1).filter { $0 < 0 }.count, 12)
     }
 
-    func testCounterUniformsAreUniformAndStable() {
-        var bins = [Int](repeating: 0, count: 16)
+    /// The fixed noise's uniforms are uniform (top byte and fine bits) and differ between sets.
+    func testFixedNoiseIsUniformAndStable() {
+        let noise = FixedNoise(key: 12345, set: 1)
+        var bins = [Int](repeating: 0, count: 16), fineBins = [Int](repeating: 0, count: 16)
         let n = 160_000
-        for i in 0 ..< n / 8 {
-            let u = CounterUniforms.uniforms(stream: 12345, index: UInt32(i * 8))
-            for k in 0 ..< 8 {
-                XCTAssertEqual(u[k], CounterUniforms.uniform(stream: 12345, index: UInt32(i * 8 + k)))
-                bins[Int(u[k] * 16)] += 1
-            }
+        for i in 0 ..< n {
+            let u = noise.uniform(sample: i / 2000, step: (i / 200) % 10, channel: i % 200, steps: 10, channels: 200)
+            XCTAssertTrue((0 ..< 1).contains(u))
+            bins[Int(u * 16)] += 1
+            fineBins[Int((u * 256 - (u * 256).rounded(.down)) * 16)] += 1
         }
         let expected = Double(n) / 16
-        let chi2 = bins.reduce(0.0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
-        XCTAssertLessThan(chi2, 37.7, "chi-square with 15 degrees of freedom, p = 0.001")
-        XCTAssertNotEqual(CounterUniforms.uniform(stream: 1, index: 0), CounterUniforms.uniform(stream: 2, index: 0))
+        for b in [bins, fineBins] {
+            let chi2 = b.reduce(0.0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
+            XCTAssertLessThan(chi2, 37.7, "chi-square with 15 degrees of freedom, p = 0.001")
+        }
+        XCTAssertEqual(noise.uniform(sample: 3, step: 4, channel: 5, steps: 10, channels: 200),
+                       noise.uniform(sample: 3, step: 4, channel: 5, steps: 10, channels: 200))
+        XCTAssertNotEqual(noise.uniform(sample: 0, step: 0, channel: 0, steps: 10, channels: 200),
+                          FixedNoise(key: 12345, set: 2).uniform(sample: 0, step: 0, channel: 0, steps: 10, channels: 200))
     }
 }

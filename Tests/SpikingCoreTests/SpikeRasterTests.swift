@@ -66,7 +66,7 @@ final class SpikeRasterTests: XCTestCase {
         var r = SpikeRaster(samples: 3, steps: steps, channels: channels)
         r[0, 1, 5] = true
         r[1, 1, 5] = true
-        encoder.encode(timeSin: ts, timeCos: tc, channelSin: cs, channelCos: cc, stream: 7, into: &r, sample: 1)
+        encoder.encode(timeSin: ts, timeCos: tc, channelSin: cs, channelCos: cc, noise: FixedNoise(key: UInt64(7), set: 1), into: &r, sample: 1)
         XCTAssertEqual(r.activeChannels(sample: 0, step: 1), [5], "other samples untouched")
         for t in 0 ..< steps { XCTAssertEqual(r.activeChannels(sample: 1, step: t), Array(0 ..< channels)) }
         XCTAssertEqual(r.spikeCount, 1 + steps * channels, "no padding bit set")
@@ -120,7 +120,7 @@ final class SpikeRasterTests: XCTestCase {
         await #expect(processExitsWith: .failure) {
             var r = SpikeRaster(samples: 1, steps: 1, channels: 70)
             PhaseLockedPoisson(peakProbability: 0.5, envelopePower: 2).encode(
-                timeSin: [0], timeCos: [1], channelSin: [0], channelCos: [1], stream: 0, into: &r, sample: 0)
+                timeSin: [0], timeCos: [1], channelSin: [0], channelCos: [1], noise: FixedNoise(key: UInt64(0), set: 1), into: &r, sample: 0)
         }
     }
 
@@ -128,7 +128,7 @@ final class SpikeRasterTests: XCTestCase {
         await #expect(processExitsWith: .failure) {
             var r = SpikeRaster(samples: 1, steps: 1, channels: 1)
             PhaseLockedPoisson(peakProbability: 0.5, envelopePower: 2).encode(
-                timeSin: [0], timeCos: [1], channelSin: [0], channelCos: [1], stream: 0, into: &r, sample: 1)
+                timeSin: [0], timeCos: [1], channelSin: [0], channelCos: [1], noise: FixedNoise(key: UInt64(0), set: 1), into: &r, sample: 1)
         }
     }
 }

@@ -1,30 +1,34 @@
-/// The buffers one chunk of samples needs, allocated once and reused for every batch:
-/// the forward record of one sample (`pre`, `mem`, `spk`: `steps x groups` vectors each) and the
-/// chunk's gradient sums.
+/// The buffers one chunk of samples needs, allocated once and reused for every batch: the
+/// spike lists of one sample (see ``SampleKernel``), its forward record (`pre`, `spk`:
+/// `steps x groups` vectors each, block by block), and the chunk's gradient sums.
 final class ChunkWorkspace: @unchecked Sendable {
-    let pre, mem, spk: UnsafeMutablePointer<SIMD8<Float>>
+    let pre, spk: UnsafeMutablePointer<SIMD8<Float>>
     let z, q: UnsafeMutablePointer<SIMD8<Float>>
     let gradW1, gradW2t: UnsafeMutablePointer<SIMD8<Float>>
     let gradW1Count, gradW2tCount: Int
     let logits, gradLogits: UnsafeMutablePointer<Float>
+    /// Spike lists: `rows[stepStart[t] ..< stepStart[t + 1]]` are the fibres spiking at step `t`.
+    let stepStart: UnsafeMutablePointer<Int32>
+    let rows: UnsafeMutablePointer<UInt32>
     private let vectors: [UnsafeMutablePointer<SIMD8<Float>>]
 
     init(steps: Int, groups: Int, inputs: Int, classes: Int) {
-        func buffer(_ count: Int) -> UnsafeMutablePointer<SIMD8<Float>> {
-            let p = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: max(count, 1))
-            p.initialize(repeating: .zero, count: max(count, 1))
+        func buffer<T>(_ count: Int, _ zero: T) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
+            p.initialize(repeating: zero, count: max(count, 1))
             return p
         }
-        pre = buffer(steps * groups); mem = buffer(steps * groups); spk = buffer(steps * groups)
-        z = buffer(groups); q = buffer(groups)
+        pre = buffer(steps * groups, .zero); spk = buffer(steps * groups, .zero)
+        z = buffer(groups, .zero); q = buffer(groups, .zero)
         gradW1Count = inputs * groups
         gradW2tCount = classes * groups
-        gradW1 = buffer(gradW1Count); gradW2t = buffer(gradW2tCount)
-        vectors = [pre, mem, spk, z, q, gradW1, gradW2t]
-        logits = .allocate(capacity: classes)
-        logits.initialize(repeating: 0, count: classes)
-        gradLogits = .allocate(capacity: classes)
-        gradLogits.initialize(repeating: 0, count: classes)
+        gradW1 = buffer(gradW1Count, .zero); gradW2t = buffer(gradW2tCount, .zero)
+        vectors = [pre, spk, z, q, gradW1, gradW2t]
+        logits = buffer(classes, 0)
+        gradLogits = buffer(classes, 0)
+        let spikes = max(steps - 1, 0) * inputs
+        stepStart = buffer(steps + 1, 0)
+        rows = buffer(spikes + 8, 0)  // 8 entries of slack for the unconditional 8-entry writes
     }
 
     func clearGradients() {
@@ -36,5 +40,7 @@ final class ChunkWorkspace: @unchecked Sendable {
         for p in vectors { p.deallocate() }
         logits.deallocate()
         gradLogits.deallocate()
+        stepStart.deallocate()
+        rows.deallocate()
     }
 }

@@ -9,6 +9,8 @@ struct GenericKernel: @unchecked Sendable {
         let neuron: any NeuronModel
         let inputs: Int
         let neurons: Int
+        /// Floats per row of the weights and currents: `neurons` rounded up to eight.
+        let stride: Int
         let weights: [Float]
         let recurrent: [Float]?
         let decay: [Float]
@@ -21,36 +23,61 @@ struct GenericKernel: @unchecked Sendable {
     let readoutDecay: [Float]
     let outputLayer: Layer?
     let classes: Int
-    /// Where each parameter's gradient starts in a flat gradient buffer (parameter order).
+    /// Floats per row of the read-out's weights and currents: `classes` rounded up to eight.
+    let classStride: Int
+    /// Where each parameter's gradient starts in the flat gradient buffer, in its padded layout
+    /// (rows of `stride` floats; parameter order).
     let layerOffsets: [(w: Int, v: Int?, tau: Int)]
     let readoutOffsets: (w: Int, tau: Int)
+    /// Each parameter's place in the buffer: offset, rows, columns, padded row length.
+    let slots: [(offset: Int, rows: Int, columns: Int, stride: Int, isTau: Bool)]
     let gradientCount: Int
+
+    /// `n` rounded up to a multiple of eight: rows are whole eight-lane blocks.
+    static func padded(_ n: Int) -> Int { (n + 7) / 8 * 8 }
+
+    /// A row-major `rows x columns` matrix with each row padded with zeros to `stride`.
+    static func pad(_ values: [Float], rows: Int, columns: Int, stride: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: rows * stride)
+        for r in 0 ..< rows { for c in 0 ..< columns { out[r * stride + c] = values[r * columns + c] } }
+        return out
+    }
 
     init(_ network: SpikingNetwork) {
         steps = network.steps
         var offset = 0
         var offsets: [(Int, Int?, Int)] = []
+        var slots: [(Int, Int, Int, Int, Bool)] = []
         layers = network.layers.map { layer in
+            let n = layer.neurons, stride = Self.padded(n)
             let w = offset
-            offset += layer.weights.count
+            slots.append((offset, layer.inputs, n, stride, false))
+            offset += layer.inputs * stride
             var v: Int?
-            if let r = layer.recurrent { v = offset; offset += r.count }
+            if layer.recurrent != nil { v = offset; slots.append((offset, n, n, stride, false)); offset += n * stride }
             offsets.append((w, v, offset))
-            offset += layer.tau.count
-            return Layer(neuron: layer.neuron, inputs: layer.inputs, neurons: layer.neurons,
-                         weights: layer.weights.effectiveValues, recurrent: layer.recurrent?.effectiveValues,
+            slots.append((offset, 1, n, n, true))
+            offset += n
+            return Layer(neuron: layer.neuron, inputs: layer.inputs, neurons: n, stride: stride,
+                         weights: Self.pad(layer.weights.effectiveValues, rows: layer.inputs, columns: n, stride: stride),
+                         recurrent: layer.recurrent.map { Self.pad($0.effectiveValues, rows: n, columns: n, stride: stride) },
                          decay: layer.decays(dtMs: network.dtMs))
         }
         layerOffsets = offsets
-        readoutOffsets = (offset, offset + network.readout.weights.count)
-        offset += network.readout.weights.count + network.readout.tau.count
-        gradientCount = offset
-        readoutKind = network.readout.kind
-        readoutWeights = network.readout.weights.effectiveValues
-        readoutDecay = network.readout.decays(dtMs: network.dtMs)
         classes = network.classes
+        classStride = Self.padded(classes)
+        let top = network.readout.inputs
+        readoutOffsets = (offset, offset + top * classStride)
+        slots.append((offset, top, classes, classStride, false))
+        slots.append((offset + top * classStride, 1, classes, classes, true))
+        offset += top * classStride + classes
+        gradientCount = offset
+        self.slots = slots
+        readoutKind = network.readout.kind
+        readoutWeights = Self.pad(network.readout.weights.effectiveValues, rows: top, columns: classes, stride: classStride)
+        readoutDecay = network.readout.decays(dtMs: network.dtMs)
         if let neuron = network.readout.neuron, network.readout.kind == .spikeCount {
-            outputLayer = Layer(neuron: neuron, inputs: network.readout.inputs, neurons: classes, weights: readoutWeights,
+            outputLayer = Layer(neuron: neuron, inputs: top, neurons: classes, stride: classStride, weights: readoutWeights,
                                 recurrent: nil, decay: readoutDecay)
         } else {
             outputLayer = nil
@@ -82,7 +109,7 @@ struct GenericKernel: @unchecked Sendable {
         var record = Record()
         var below = Input.raster(input, wordsPerStep: wordsPerStep)
         for layer in layers {
-            let (y, current, tape) = runLayer(layer.neuron, layer, input: below)
+            let (y, current, tape) = runLayer(layer, input: below)
             record.outputs.append(y)
             record.currents.append(current)
             record.tapes.append(tape)
@@ -98,7 +125,7 @@ struct GenericKernel: @unchecked Sendable {
         }
         record.readoutInput = last
         if let output = outputLayer {
-            let (y, current, tape) = runLayer(output.neuron, output, input: .dense(last))
+            let (y, current, tape) = runLayer(output, input: .dense(last))
             record.readoutCurrent = current
             record.readoutMembrane = y
             record.readoutTape = tape
@@ -106,19 +133,20 @@ struct GenericKernel: @unchecked Sendable {
             for t in 0 ..< steps { for c in 0 ..< classes { record.scores[c] += y[t * classes + c] } }
             return record
         }
-        var current = [Float](repeating: 0, count: steps * classes)
+        let cs = classStride
+        var current = [Float](repeating: 0, count: steps * cs)
         readoutWeights.withUnsafeBufferPointer { w in
             current.withUnsafeMutableBufferPointer { cur in
                 for t in 0 ..< steps {
-                    Self.gather(dense: last, offset: t * top, count: top, weights: w.baseAddress!, columns: classes,
-                                into: cur.baseAddress! + t * classes)
+                    Self.gather(dense: last, offset: t * top, count: top, weights: w.baseAddress!, columns: cs,
+                                into: cur.baseAddress! + t * cs)
                 }
             }
         }
         var membrane = [Float](repeating: 0, count: steps * classes)
         for t in 0 ..< steps - 1 {
             for c in 0 ..< classes {
-                membrane[(t + 1) * classes + c] = readoutDecay[c] * membrane[t * classes + c] + current[t * classes + c]
+                membrane[(t + 1) * classes + c] = readoutDecay[c] * membrane[t * classes + c] + current[t * cs + c]
             }
         }
         var scores = [Float](repeating: 0, count: classes)
@@ -144,36 +172,79 @@ struct GenericKernel: @unchecked Sendable {
         return record
     }
 
+    /// Runs one layer over all steps, with the time loop specialised for spikeloc's neuron models
+    /// (a model of another module runs the unspecialised generic loop).
+    private func runLayer(_ layer: Layer, input: Input) -> ([Float], [Float], Any) {
+        switch layer.neuron {
+        case let n as LIFNeuron: return runLayer(n, layer, input: input)
+        case let n as AdaptiveLIFNeuron: return runLayer(n, layer, input: input)
+        default: return runLayer(layer.neuron, layer, input: input)
+        }
+    }
+
     /// Runs one layer of neuron model `N` over all steps.
-    private func runLayer<N: NeuronModel>(_ neuron: N, _ layer: Layer, input: Input) -> ([Float], [Float], [N.State]) {
-        let n = layer.neurons
-        var y = [Float](repeating: 0, count: steps * n)
-        var current = [Float](repeating: 0, count: steps * n)
-        var tape = [N.State](repeating: .zero, count: steps * n)
+    private func runLayer<N: NeuronModel>(_ neuron: N, _ layer: Layer, input: Input) -> ([Float], [Float], Any) {
+        let n = layer.neurons, total = steps * n
+        var y = [Float](repeating: 0, count: total)
+        var current = [Float](repeating: 0, count: steps * layer.stride)
+        var tape = [N.State](repeating: .zero, count: total)
         var state = [N.State](repeating: .zero, count: n)
-        layer.weights.withUnsafeBufferPointer { w in
-            current.withUnsafeMutableBufferPointer { cur in
-                for t in 0 ..< steps {
-                    let row = cur.baseAddress! + t * n
-                    switch input {
-                    case let .raster(bits, wordsPerStep):
-                        Self.gather(bits: bits + t * wordsPerStep, words: wordsPerStep, weights: w.baseAddress!, columns: n, into: row)
-                    case let .dense(x):
-                        Self.gather(dense: x, offset: t * layer.inputs, count: layer.inputs, weights: w.baseAddress!, columns: n, into: row)
-                    }
-                    if let v = layer.recurrent, t > 0 {
-                        v.withUnsafeBufferPointer { v in
-                            Self.gather(dense: y, offset: (t - 1) * n, count: n, weights: v.baseAddress!, columns: n, into: row)
+        let recurrent = layer.recurrent ?? []
+        var dense: [Float] = []
+        var bits: UnsafePointer<UInt64>?, wordsPerStep = 0
+        switch input {
+        case let .raster(b, w): bits = b; wordsPerStep = w
+        case let .dense(x): dense = x
+        }
+        y.withUnsafeMutableBufferPointer { yp in
+            current.withUnsafeMutableBufferPointer { cp in
+                tape.withUnsafeMutableBufferPointer { tp in
+                    state.withUnsafeMutableBufferPointer { sp in
+                        layer.weights.withUnsafeBufferPointer { w in
+                            layer.decay.withUnsafeBufferPointer { decay in
+                                recurrent.withUnsafeBufferPointer { v in
+                                    dense.withUnsafeBufferPointer { x in
+                                        Self.forwardLoop(
+                                            neuron, steps: steps, neurons: n, stride: layer.stride, inputs: layer.inputs, bits: bits,
+                                            wordsPerStep: wordsPerStep,
+                                            dense: x.baseAddress, weights: w.baseAddress!, recurrent: layer.recurrent == nil ? nil : v.baseAddress,
+                                            decay: decay.baseAddress!, y: yp.baseAddress!, current: cp.baseAddress!,
+                                            tape: tp.baseAddress!, state: sp.baseAddress!)
+                                    }
+                                }
+                            }
                         }
-                    }
-                    for j in 0 ..< n {
-                        tape[t * n + j] = state[j]
-                        y[t * n + j] = neuron.step(&state[j], current: row[j], decay: layer.decay[j])
                     }
                 }
             }
         }
         return (y, current, tape)
+    }
+
+    /// The time loop of one layer: currents from the input (bits or dense values) and the
+    /// recurrent weights, then every neuron's step, recording the state before it.
+    private static func forwardLoop<N: NeuronModel>(
+        _ neuron: N, steps: Int, neurons n: Int, stride: Int, inputs: Int, bits: UnsafePointer<UInt64>?, wordsPerStep: Int,
+        dense: UnsafePointer<Float>?, weights: UnsafePointer<Float>, recurrent: UnsafePointer<Float>?, decay: UnsafePointer<Float>,
+        y: UnsafeMutablePointer<Float>, current: UnsafeMutablePointer<Float>, tape: UnsafeMutablePointer<N.State>,
+        state: UnsafeMutablePointer<N.State>
+    ) {
+        for t in 0 ..< steps {
+            let row = current + t &* stride
+            if let bits {
+                gather(bits: bits + t &* wordsPerStep, words: wordsPerStep, weights: weights, columns: stride, into: row)
+            } else if let dense {
+                gather(dense: dense + t &* inputs, count: inputs, weights: weights, columns: stride, into: row)
+            }
+            if let recurrent, t > 0 {
+                gather(dense: y + (t &- 1) &* n, count: n, weights: recurrent, columns: stride, into: row)
+            }
+            let record = tape + t &* n, out = y + t &* n
+            for j in 0 ..< n {
+                record[j] = state[j]
+                out[j] = neuron.step(&state[j], current: row[j], decay: decay[j])
+            }
+        }
     }
 
     // MARK: backward
@@ -187,11 +258,12 @@ struct GenericKernel: @unchecked Sendable {
         gradients: UnsafeMutablePointer<Float>, decayGradients: UnsafeMutablePointer<Float>
     ) {
         let top = layers[layers.count - 1].neurons
-        var gradOut = [Float](repeating: 0, count: steps * classes)  // dL / dI_out[t]
+        let cs = classStride
+        var gradOut = [Float](repeating: 0, count: steps * cs)  // dL / dI_out[t], rows of cs
         if let output = outputLayer {
             var gradY = [Float](repeating: 0, count: steps * classes)
             for t in 0 ..< steps { for c in 0 ..< classes { gradY[t * classes + c] = gradScores[c] } }
-            gradOut = backLayer(output.neuron, output, tape: record.readoutTape!, current: record.readoutCurrent,
+            gradOut = backLayer(output, tape: record.readoutTape!, current: record.readoutCurrent,
                                 outputs: record.readoutMembrane, gradY: &gradY,
                                 gradRecurrent: nil, decayGradients: decayGradients + readoutOffsets.tau)
         } else {
@@ -212,7 +284,7 @@ struct GenericKernel: @unchecked Sendable {
                 var lambda = weightOfStep[(steps - 1) * classes + c] * gradScores[c]
                 var gradDecay: Float = 0
                 for t in stride(from: steps - 2, through: 0, by: -1) {
-                    gradOut[t * classes + c] = lambda
+                    gradOut[t * cs + c] = lambda
                     gradDecay += lambda * record.readoutMembrane[t * classes + c]
                     lambda = weightOfStep[t * classes + c] * gradScores[c] + readoutDecay[c] * lambda
                 }
@@ -226,10 +298,10 @@ struct GenericKernel: @unchecked Sendable {
             gradOut.withUnsafeBufferPointer { go in
                 gradY.withUnsafeMutableBufferPointer { gy in
                     for t in 0 ..< steps {
-                        let g = go.baseAddress! + t * classes
-                        Self.scatter(dense: last, offset: t * top, count: top, gradient: g, columns: classes,
+                        let g = go.baseAddress! + t * cs
+                        Self.scatter(dense: last, offset: t * top, count: top, gradient: g, columns: cs,
                                      into: gradients + readoutOffsets.w)
-                        Self.propagate(g, weights: w.baseAddress!, rows: top, columns: classes, into: gy.baseAddress! + t * top)
+                        Self.propagate(g, weights: w.baseAddress!, rows: top, columns: cs, into: gy.baseAddress! + t * top)
                     }
                 }
             }
@@ -242,22 +314,22 @@ struct GenericKernel: @unchecked Sendable {
                 for t in 0 ..< steps { for j in 0 ..< n { gradY[t * n + j] += gradPerSpike[l][j] } }
             }
             let offsets = layerOffsets[l]
-            let gradCurrent = backLayer(layer.neuron, layer, tape: record.tapes[l], current: record.currents[l],
+            let gradCurrent = backLayer(layer, tape: record.tapes[l], current: record.currents[l],
                                         outputs: record.outputs[l], gradY: &gradY,
                                         gradRecurrent: offsets.v.map { gradients + $0 }, decayGradients: decayGradients + offsets.tau)
             var gradBelow = [Float](repeating: 0, count: l > 0 ? steps * layer.inputs : 0)
             layer.weights.withUnsafeBufferPointer { w in
                 gradCurrent.withUnsafeBufferPointer { gc in
                     for t in 0 ..< steps {
-                        let g = gc.baseAddress! + t * n
+                        let g = gc.baseAddress! + t * layer.stride
                         if l == 0 {
-                            Self.scatter(bits: input + t * wordsPerStep, words: wordsPerStep, gradient: g, columns: n,
+                            Self.scatter(bits: input + t * wordsPerStep, words: wordsPerStep, gradient: g, columns: layer.stride,
                                          into: gradients + offsets.w)
                         } else {
                             Self.scatter(dense: record.outputs[l - 1], offset: t * layer.inputs, count: layer.inputs,
-                                         gradient: g, columns: n, into: gradients + offsets.w)
+                                         gradient: g, columns: layer.stride, into: gradients + offsets.w)
                             gradBelow.withUnsafeMutableBufferPointer { gb in
-                                Self.propagate(g, weights: w.baseAddress!, rows: layer.inputs, columns: n,
+                                Self.propagate(g, weights: w.baseAddress!, rows: layer.inputs, columns: layer.stride,
                                                into: gb.baseAddress! + t * layer.inputs)
                             }
                         }
@@ -271,35 +343,92 @@ struct GenericKernel: @unchecked Sendable {
     /// The backward pass through one layer of neuron model `N`: returns `dL/dI[t]` for every step,
     /// adds the decays' gradients, and for a recurrent layer the recurrent weights' gradient and
     /// the recurrent contribution to `gradY` of the step before.
+    private func backLayer(
+        _ layer: Layer, tape: Any, current: [Float], outputs: [Float], gradY: inout [Float],
+        gradRecurrent: UnsafeMutablePointer<Float>?, decayGradients: UnsafeMutablePointer<Float>
+    ) -> [Float] {
+        switch layer.neuron {
+        case let n as LIFNeuron:
+            return backLayer(n, layer, tape: tape, current: current, outputs: outputs, gradY: &gradY,
+                             gradRecurrent: gradRecurrent, decayGradients: decayGradients)
+        case let n as AdaptiveLIFNeuron:
+            return backLayer(n, layer, tape: tape, current: current, outputs: outputs, gradY: &gradY,
+                             gradRecurrent: gradRecurrent, decayGradients: decayGradients)
+        default:
+            return backLayer(layer.neuron, layer, tape: tape, current: current, outputs: outputs, gradY: &gradY,
+                             gradRecurrent: gradRecurrent, decayGradients: decayGradients)
+        }
+    }
+
     private func backLayer<N: NeuronModel>(
         _ neuron: N, _ layer: Layer, tape: Any, current: [Float], outputs: [Float], gradY: inout [Float],
         gradRecurrent: UnsafeMutablePointer<Float>?, decayGradients: UnsafeMutablePointer<Float>
     ) -> [Float] {
         let tape = tape as! [N.State]
         let n = layer.neurons
-        var gradCurrent = [Float](repeating: 0, count: steps * n)
+        precondition(tape.count == steps * n && current.count == steps * layer.stride && gradY.count == steps * n && outputs.count == steps * n)
+        var gradCurrent = [Float](repeating: 0, count: steps * layer.stride)
         var lambda = [N.State](repeating: .zero, count: n)
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            for j in 0 ..< n {
-                let a = neuron.adjoint(state: tape[t * n + j], current: current[t * n + j], decay: layer.decay[j],
-                                       gradientAfter: lambda[j], gradientOfSpike: gradY[t * n + j])
-                lambda[j] = a.state
-                gradCurrent[t * n + j] = a.current
-                decayGradients[j] += a.decay
-            }
-            if let v = layer.recurrent, let gradRecurrent, t > 0 {
-                v.withUnsafeBufferPointer { v in
-                    gradCurrent.withUnsafeBufferPointer { gc in
-                        let g = gc.baseAddress! + t * n
-                        Self.scatter(dense: outputs, offset: (t - 1) * n, count: n, gradient: g, columns: n, into: gradRecurrent)
-                        gradY.withUnsafeMutableBufferPointer { gy in
-                            Self.propagate(g, weights: v.baseAddress!, rows: n, columns: n, into: gy.baseAddress! + (t - 1) * n)
+        let recurrent = layer.recurrent ?? []
+        tape.withUnsafeBufferPointer { tp in
+            current.withUnsafeBufferPointer { cp in
+                outputs.withUnsafeBufferPointer { op in
+                    gradY.withUnsafeMutableBufferPointer { gy in
+                        gradCurrent.withUnsafeMutableBufferPointer { gc in
+                            lambda.withUnsafeMutableBufferPointer { lp in
+                                layer.decay.withUnsafeBufferPointer { decay in
+                                    recurrent.withUnsafeBufferPointer { v in
+                                        Self.backwardLoop(
+                                            neuron, steps: steps, neurons: n, stride: layer.stride, tape: tp.baseAddress!, current: cp.baseAddress!,
+                                            outputs: op.baseAddress!, decay: decay.baseAddress!,
+                                            recurrent: layer.recurrent == nil ? nil : v.baseAddress, gradY: gy.baseAddress!,
+                                            gradCurrent: gc.baseAddress!, lambda: lp.baseAddress!,
+                                            gradRecurrent: gradRecurrent, decayGradients: decayGradients)
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
         return gradCurrent
+    }
+
+    /// The reverse time loop of one layer: every neuron's adjoint, then for a recurrent layer the
+    /// recurrent weights' gradient and the gradient of the spikes of the step before.
+    private static func backwardLoop<N: NeuronModel>(
+        _ neuron: N, steps: Int, neurons n: Int, stride: Int, tape: UnsafePointer<N.State>, current: UnsafePointer<Float>,
+        outputs: UnsafePointer<Float>, decay: UnsafePointer<Float>, recurrent: UnsafePointer<Float>?,
+        gradY: UnsafeMutablePointer<Float>, gradCurrent: UnsafeMutablePointer<Float>, lambda: UnsafeMutablePointer<N.State>,
+        gradRecurrent: UnsafeMutablePointer<Float>?, decayGradients: UnsafeMutablePointer<Float>
+    ) {
+        for t in Swift.stride(from: steps - 1, through: 0, by: -1) {
+            let base = t &* n, row = t &* stride
+            for j in 0 ..< n {
+                let a = neuron.adjoint(state: tape[base &+ j], current: current[row &+ j], decay: decay[j],
+                                       gradientAfter: lambda[j], gradientOfSpike: gradY[base &+ j])
+                lambda[j] = a.state
+                gradCurrent[row &+ j] = a.current
+                decayGradients[j] += a.decay
+            }
+            if let recurrent, let gradRecurrent, t > 0 {
+                let g = gradCurrent + row
+                scatter(dense: outputs + (base &- n), count: n, gradient: g, columns: stride, into: gradRecurrent)
+                propagate(g, weights: recurrent, rows: n, columns: stride, into: gradY + (base &- n))
+            }
+        }
+    }
+
+    /// The gradients of the parameters (effective values, unpadded, parameter order) from the
+    /// padded buffer; each time constant's entry holds its decay's gradient from `decays`.
+    func unpad(_ padded: [Float], decays: [Float]) -> [[Float]] {
+        slots.map { slot in
+            var out = [Float](repeating: 0, count: slot.rows * slot.columns)
+            let source = slot.isTau ? decays : padded
+            for r in 0 ..< slot.rows { for c in 0 ..< slot.columns { out[r * slot.columns + c] = source[slot.offset + r * slot.stride + c] } }
+            return out
+        }
     }
 
     // MARK: row loops
@@ -311,8 +440,7 @@ struct GenericKernel: @unchecked Sendable {
         for w in 0 ..< words {
             var b = bits[w]
             while b != 0 {
-                let row = weights + (w &* 64 &+ b.trailingZeroBitCount) &* columns
-                for j in 0 ..< columns { out[j] += row[j] }
+                add(weights + (w &* 64 &+ b.trailingZeroBitCount) &* columns, into: out, count: columns)
                 b &= b &- 1
             }
         }
@@ -322,14 +450,22 @@ struct GenericKernel: @unchecked Sendable {
     @inline(__always)
     static func gather(dense x: [Float], offset: Int, count: Int, weights: UnsafePointer<Float>, columns: Int,
                        into out: UnsafeMutablePointer<Float>) {
+        precondition(offset >= 0 && offset + count <= x.count)
+        x.withUnsafeBufferPointer { gather(dense: $0.baseAddress! + offset, count: count, weights: weights, columns: columns, into: out) }
+    }
+
+    /// `out += x[i] * weights[i, :]` for every non-zero `x[i]`, `i < count`, in increasing `i`.
+    @inline(__always)
+    static func gather(dense x: UnsafePointer<Float>, count: Int, weights: UnsafePointer<Float>, columns: Int,
+                       into out: UnsafeMutablePointer<Float>) {
         for i in 0 ..< count {
-            let xi = x[offset + i]
+            let xi = x[i]
             guard xi != 0 else { continue }
             let row = weights + i &* columns
             if xi == 1 {
-                for j in 0 ..< columns { out[j] += row[j] }
+                add(row, into: out, count: columns)
             } else {
-                for j in 0 ..< columns { out[j] += xi * row[j] }
+                add(row, times: xi, into: out, count: columns)
             }
         }
     }
@@ -341,8 +477,7 @@ struct GenericKernel: @unchecked Sendable {
         for w in 0 ..< words {
             var b = bits[w]
             while b != 0 {
-                let row = grad + (w &* 64 &+ b.trailingZeroBitCount) &* columns
-                for j in 0 ..< columns { row[j] += gradient[j] }
+                add(gradient, into: grad + (w &* 64 &+ b.trailingZeroBitCount) &* columns, count: columns)
                 b &= b &- 1
             }
         }
@@ -352,11 +487,18 @@ struct GenericKernel: @unchecked Sendable {
     @inline(__always)
     static func scatter(dense x: [Float], offset: Int, count: Int, gradient: UnsafePointer<Float>, columns: Int,
                         into grad: UnsafeMutablePointer<Float>) {
+        precondition(offset >= 0 && offset + count <= x.count)
+        x.withUnsafeBufferPointer { scatter(dense: $0.baseAddress! + offset, count: count, gradient: gradient, columns: columns, into: grad) }
+    }
+
+    /// `grad[i, :] += x[i] * gradient` for every non-zero `x[i]`, `i < count`.
+    @inline(__always)
+    static func scatter(dense x: UnsafePointer<Float>, count: Int, gradient: UnsafePointer<Float>, columns: Int,
+                        into grad: UnsafeMutablePointer<Float>) {
         for i in 0 ..< count {
-            let xi = x[offset + i]
+            let xi = x[i]
             guard xi != 0 else { continue }
-            let row = grad + i &* columns
-            for j in 0 ..< columns { row[j] += xi * gradient[j] }
+            add(gradient, times: xi, into: grad + i &* columns, count: columns)
         }
     }
 
@@ -366,9 +508,41 @@ struct GenericKernel: @unchecked Sendable {
                           into out: UnsafeMutablePointer<Float>) {
         for i in 0 ..< rows {
             let row = weights + i &* columns
-            var s: Float = 0
-            for j in 0 ..< columns { s += row[j] * gradient[j] }
+            var acc = SIMD8<Float>.zero
+            var j = 0
+            while j &+ 8 <= columns {
+                acc += UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                    * UnsafeRawPointer(gradient + j).loadUnaligned(as: SIMD8<Float>.self)
+                j &+= 8
+            }
+            var s = acc.sum()
+            while j < columns { s += row[j] * gradient[j]; j &+= 1 }
             out[i] += s
         }
+    }
+
+    /// `dst[j] += src[j]` for `j < count`, eight lanes at a time (each lane the scalar operation).
+    @inline(__always)
+    static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        while j &+ 8 <= count {
+            let sum = UnsafeRawPointer(dst + j).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(src + j).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: sum, as: SIMD8<Float>.self)
+            j &+= 8
+        }
+        while j < count { dst[j] += src[j]; j &+= 1 }  // rows are padded to whole blocks: not reached
+    }
+
+
+    /// `dst[j] += x * src[j]` for `j < count`, eight lanes at a time.
+    @inline(__always)
+    static func add(_ src: UnsafePointer<Float>, times x: Float, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        while j &+ 8 <= count {
+            let sum = UnsafeRawPointer(dst + j).loadUnaligned(as: SIMD8<Float>.self) + x * UnsafeRawPointer(src + j).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: sum, as: SIMD8<Float>.self)
+            j &+= 8
+        }
+        while j < count { dst[j] += x * src[j]; j &+= 1 }
     }
 }

@@ -1,11 +1,23 @@
 /// The hot loops of ``NetworkEngine``: one sample through the network, forward and backward.
 ///
-/// This file, ``PoissonKernel`` and ``SIMDMath`` are the only places that use unsafe pointers.
+/// The hot loops with unsafe pointers live in this folder (`Kernels/`).
 /// Hidden neurons are processed 32 at a time, as a ``Quad`` of four `SIMD8<Float>` held in
-/// registers through the time loop (padding lanes stay at zero). The input current is a
-/// gather-sum of the weight rows of the inputs that spike, read straight from the bit-packed
-/// raster, and its weight gradient the matching scatter-add. Multiply-adds are never fused, so
-/// results do not depend on the CPU's instruction set.
+/// registers through the time loop (padding lanes stay at zero). Each sample's bit-packed input
+/// is first turned into spike lists, the fibres that spike at each step
+/// (``buildSpikeLists(_:input:ws:)``, branch-free), so that the time loops of every block of
+/// neurons, forward and backward, leave one loop per step instead of one per word. The input
+/// current is a gather-sum of the weight rows of the step's spiking fibres into two accumulators
+/// (even and odd spikes, added at the end), and its weight gradient the matching scatter-add.
+/// Multiply-adds are never fused, so results do not depend on the CPU's instruction set.
+///
+/// The per-sample record (`pre`, the membrane before the reset, and `spk`, the spikes) is laid
+/// out block by block (`block * steps + 4 * t`), so that a block's time loop runs over
+/// contiguous memory whatever the number of neurons; the membrane after the reset is recomputed
+/// from them in the backward pass (the same float operation as in the forward pass).
+#if !_endian(little)
+#error("SampleKernel.buildSpikeLists reads the raster's words byte by byte, little-endian")
+#endif
+
 enum SampleKernel {
     /// Shapes and constants shared by all samples of one call.
     struct Layout {
@@ -14,44 +26,99 @@ enum SampleKernel {
         /// Lane groups of eight hidden neurons, a multiple of four.
         let groups: Int
         let classes: Int
+        let inputs: Int
         let alpha: Float
         let threshold: Float
         let surrogate: SigmoidSurrogate
     }
 
-    /// Runs one sample forward: the LIF time loop with its input currents, recording what the
-    /// backward pass needs, and the time-weighted spike count `z`; writes `scale * z . w2` to `logits`.
+    /// Index of the first vector of step `t` of the block starting at group `block` in the record.
+    @inline(__always) static func record(_ l: Layout, block: Int, step t: Int) -> Int {
+        block &* l.steps &+ t &* 4
+    }
+
+    /// Writes the spike lists of one sample into the workspace: for each step `t < steps - 1`
+    /// (the input of the last step is never integrated) the spiking fibres,
+    /// `rows[stepStart[t] ..< stepStart[t + 1]]`, in increasing order. Branch-free: each byte of
+    /// the step's channels stores its (up to) eight fibres from a table and advances by its
+    /// popcount (the raster's padding bits are zero).
+    static func buildSpikeLists(_ l: Layout, input: UnsafePointer<UInt64>, ws: ChunkWorkspace) {
+        let stepStart = ws.stepStart, rows = UnsafeMutableRawPointer(ws.rows), table = byteTable
+        let bytes = UnsafeRawPointer(input)
+        let bytesPerStep = (l.inputs + 7) / 8, stride = l.wordsPerStep &* 8
+        var n = 0
+        let last = l.steps - 1
+        let eight = SIMD8<UInt32>(repeating: 8)
+        for t in 0 ..< last {
+            stepStart[t] = Int32(truncatingIfNeeded: n)
+            let step = bytes + t &* stride
+            var base = SIMD8<UInt32>.zero
+            for b in 0 ..< bytesPerStep {
+                let byte = Int(step.load(fromByteOffset: b, as: UInt8.self))
+                let entry = SIMD8<UInt32>(truncatingIfNeeded: table[byte]) &+ base
+                rows.storeBytes(of: entry, toByteOffset: n &* 4, as: SIMD8<UInt32>.self)
+                n &+= byte.nonzeroBitCount
+                base &+= eight
+            }
+        }
+        stepStart[last] = Int32(truncatingIfNeeded: n)
+    }
+
+    /// For each byte value, the positions of its set bits in increasing order (then zeros).
+    nonisolated(unsafe) static let byteTable: UnsafePointer<SIMD8<UInt8>> = {
+        let table = UnsafeMutablePointer<SIMD8<UInt8>>.allocate(capacity: 256)
+        for b in 0 ..< 256 {
+            var entry = SIMD8<UInt8>.zero
+            var k = 0
+            for bit in 0 ..< 8 where b & (1 << bit) != 0 {
+                entry[k] = UInt8(bit)
+                k += 1
+            }
+            table[b] = entry
+        }
+        return UnsafePointer(table)
+    }()
+
+    /// Runs one sample forward after ``buildSpikeLists(_:input:ws:)``: the LIF time loop with its
+    /// input currents, recording what the backward pass needs when `record` is true (and nothing
+    /// otherwise), and the time-weighted spike count `z`; writes `scale * z . w2` to `logits`.
+    @inline(__always)
     static func forward(
-        _ l: Layout, input: UnsafePointer<UInt64>, w1: UnsafePointer<SIMD8<Float>>,
-        w2t: UnsafePointer<SIMD8<Float>>, timeWeights: UnsafePointer<Float>, scale: Float,
-        ws: ChunkWorkspace, logits: UnsafeMutablePointer<Float>
+        _ l: Layout, w1: UnsafePointer<SIMD8<Float>>, w2t: UnsafePointer<SIMD8<Float>>,
+        timeWeights: UnsafePointer<Float>, scale: Float, ws: ChunkWorkspace, logits: UnsafeMutablePointer<Float>,
+        record: Bool
     ) {
         let g = l.groups
-        let pre = ws.pre, mem = ws.mem, spk = ws.spk
+        let pre = ws.pre, spk = ws.spk, rows = ws.rows, stepStart = ws.stepStart
         let thr = Quad(repeating: l.threshold)
         let last = l.steps - 1  // the input of the last step is never integrated
         for block in stride(from: 0, to: g, by: 4) {
             var v = Quad.zero, s = Quad.zero, z = Quad.zero
-            Quad.zero.store(to: spk + block)
+            let base = block &* l.steps
+            if record { Quad.zero.store(to: spk + base) }
+            let w = w1 + block
+            var k = Int(stepStart[0])
             for t in 0 ..< last {
-                var current = Quad.zero
-                let words = input + t &* l.wordsPerStep
-                for w in 0 ..< l.wordsPerStep {
-                    var bits = words[w]
-                    while bits != 0 {
-                        current += Quad(w1 + ((w &* 64 &+ bits.trailingZeroBitCount) &* g &+ block))
-                        bits &= bits &- 1
-                    }
+                let end = Int(stepStart[t &+ 1])
+                var c0 = Quad.zero, c1 = Quad.zero
+                while k &+ 1 < end {
+                    c0 += Quad(w + Int(rows[k]) &* g)
+                    c1 += Quad(w + Int(rows[k &+ 1]) &* g)
+                    k &+= 2
                 }
-                let i = t &* g &+ block
-                let a = l.alpha * v + current
-                a.store(to: pre + i)
-                v.store(to: mem + i)
+                if k < end {
+                    c0 += Quad(w + Int(rows[k]) &* g)
+                    k &+= 1
+                }
+                let a = l.alpha * v + (c0 + c1)
                 z += timeWeights[t] * s  // s is the spike recorded at step t
                 let fired = v.step(above: thr)
                 v = a * (1 - s)
                 s = fired
-                s.store(to: spk + i + g)
+                if record {
+                    a.store(to: pre + (base &+ t &* 4))
+                    s.store(to: spk + (base &+ (t &+ 1) &* 4))
+                }
             }
             z.store(to: ws.z + block)
         }
@@ -62,15 +129,30 @@ enum SampleKernel {
         }
     }
 
-    /// Runs one sample backward after ``forward(_:input:w1:w2t:timeWeights:scale:ws:logits:)``,
-    /// given `dLoss/dLogits`; accumulates the gradients of the effective weights into the
-    /// workspace (`gradW1`, `gradW2t`).
+    /// ``forward(_:w1:w2t:timeWeights:scale:ws:logits:record:)`` recording the backward pass's needs.
+    static func forwardRecording(
+        _ l: Layout, w1: UnsafePointer<SIMD8<Float>>, w2t: UnsafePointer<SIMD8<Float>>,
+        timeWeights: UnsafePointer<Float>, scale: Float, ws: ChunkWorkspace, logits: UnsafeMutablePointer<Float>
+    ) {
+        forward(l, w1: w1, w2t: w2t, timeWeights: timeWeights, scale: scale, ws: ws, logits: logits, record: true)
+    }
+
+    /// ``forward(_:w1:w2t:timeWeights:scale:ws:logits:record:)`` recording nothing (scores only).
+    static func forwardScores(
+        _ l: Layout, w1: UnsafePointer<SIMD8<Float>>, w2t: UnsafePointer<SIMD8<Float>>,
+        timeWeights: UnsafePointer<Float>, scale: Float, ws: ChunkWorkspace, logits: UnsafeMutablePointer<Float>
+    ) {
+        forward(l, w1: w1, w2t: w2t, timeWeights: timeWeights, scale: scale, ws: ws, logits: logits, record: false)
+    }
+
+    /// Runs one sample backward after ``forwardRecording(_:w1:w2t:timeWeights:scale:ws:logits:)``, given `dLoss/dLogits`; accumulates the gradients of the
+    /// effective weights into the workspace (`gradW1`, `gradW2t`).
     static func backward(
-        _ l: Layout, input: UnsafePointer<UInt64>, w2t: UnsafePointer<SIMD8<Float>>,
+        _ l: Layout, w2t: UnsafePointer<SIMD8<Float>>,
         timeWeights: UnsafePointer<Float>, scale: Float, gradLogits: UnsafePointer<Float>, ws: ChunkWorkspace
     ) {
         let g = l.groups
-        let pre = ws.pre, mem = ws.mem, spk = ws.spk, z = ws.z, q = ws.q, gradW1 = ws.gradW1
+        let pre = ws.pre, spk = ws.spk, z = ws.z, q = ws.q, gradW1 = ws.gradW1
         q.update(repeating: .zero, count: g)
         for c in 0 ..< l.classes {
             let gc = scale * gradLogits[c]
@@ -82,39 +164,41 @@ enum SampleKernel {
         let thr = Quad(repeating: l.threshold)
         for block in stride(from: 0, to: g, by: 4) {
             let qb = Quad(UnsafePointer(q + block))
+            let base = block &* l.steps
             var gv = Quad.zero, gs = Quad.zero
+            let rows = ws.rows, stepStart = ws.stepStart
             for t in stride(from: l.steps - 2, through: 0, by: -1) {
-                let i = t &* g &+ block
-                let notS = 1 - Quad(UnsafePointer(spk + i))
+                let r = base &+ t &* 4
+                let notS = 1 - Quad(UnsafePointer(spk + r))
                 let gradCurrent = gv * notS
-                let gradSpike = timeWeights[t] * qb - gv * Quad(UnsafePointer(pre + i))
-                gv = gradCurrent * l.alpha + gs * (Quad(UnsafePointer(mem + i)) - thr).surrogateDerivative(l.surrogate)
+                let a = Quad(UnsafePointer(pre + r))
+                // the membrane at step t (after the reset), as the forward pass computed it
+                let mem = t > 0 ? Quad(UnsafePointer(pre + (r &- 4))) * (1 - Quad(UnsafePointer(spk + (r &- 4)))) : .zero
+                let gradSpike = timeWeights[t] * qb - gv * a
+                gv = gradCurrent * l.alpha + gs * (mem - thr).surrogateDerivative(l.surrogate)
                 gs = gradSpike
                 guard gradCurrent.isNonZero else { continue }
-                let words = input + t &* l.wordsPerStep
-                for w in 0 ..< l.wordsPerStep {
-                    var bits = words[w]
-                    while bits != 0 {
-                        let target = gradW1 + ((w &* 64 &+ bits.trailingZeroBitCount) &* g &+ block)
-                        (Quad(UnsafePointer(target)) + gradCurrent).store(to: target)
-                        bits &= bits &- 1
-                    }
+                // the scatter-add into the rows of the fibres that spike at step t
+                for k in Int(stepStart[t]) ..< Int(stepStart[t &+ 1]) {
+                    let target = gradW1 + (Int(rows[k]) &* g &+ block)
+                    (Quad(UnsafePointer(target)) + gradCurrent).store(to: target)
                 }
             }
         }
     }
 
-    /// Counts, for one sample after ``forward``, the spikes of every hidden neuron (padding lanes
-    /// included) into `counts`, and sets bit `j` of `raster[t * wordsPerStep + j / 64]` when
-    /// neuron `j` spikes at step `t` (when `raster` is given).
+    /// Counts, for one sample after a recording forward pass, the spikes of every hidden neuron
+    /// (padding lanes included) into `counts`, and sets bit `j` of `raster[t * wordsPerStep + j / 64]`
+    /// when neuron `j` spikes at step `t` (when `raster` is given).
     static func hiddenSpikes(
         _ l: Layout, ws: ChunkWorkspace, counts: UnsafeMutablePointer<SIMD8<Float>>,
         raster: UnsafeMutablePointer<UInt64>?, rasterWordsPerStep: Int
     ) {
         for k in 0 ..< l.groups {
             var total = SIMD8<Float>.zero
+            let block = k / 4 * 4
             for t in 0 ..< l.steps {
-                let s = ws.spk[t * l.groups + k]
+                let s = ws.spk[record(l, block: block, step: t) + k - block]
                 total += s
                 guard let raster else { continue }
                 for lane in 0 ..< 8 where s[lane] != 0 {
