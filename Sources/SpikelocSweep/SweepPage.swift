@@ -63,8 +63,9 @@ struct SweepPage {
         page += """
             <h2>Settings</h2>
             <p>Mean ± sample standard deviation over the done runs of each setting (count); accuracies in percent, \
-            absolute errors in degrees (true IPD against the midpoint of the estimated class). Also in \
-            <code>summary.csv</code>.</p>
+            errors in degrees: the error is the true IPD against the midpoint of the estimated class, the midpoint \
+            error the distance between the true and the estimated class midpoints (zero when the class is right). \
+            Also in <code>summary.csv</code>.</p>
             \(summaryTable)
             <h2>Runs</h2>
             <p>Every run with a link to its report. Also in <code>results.csv</code>.</p>
@@ -101,6 +102,7 @@ struct SweepPage {
     private var summaryTable: String {
         let measures: [(String, SweepMeasure, String)] = [
             ("test accuracy", .testAccuracy, "%.1f"), ("test error", .testAbsErrorDeg, "%.2f"),
+            ("test midpoint error", .testMidpointErrorDeg, "%.2f"),
             ("training accuracy", .trainAccuracy, "%.1f"), ("training error", .trainAbsErrorDeg, "%.2f"),
             ("epochs", .epochsRun, "%.1f"),
         ]

@@ -40,6 +40,8 @@ public enum SweepMeasure: String, CaseIterable, Sendable {
     case trainAccuracy = "train_accuracy"
     case testAbsErrorDeg = "test_abs_error_deg"
     case trainAbsErrorDeg = "train_abs_error_deg"
+    case testMidpointErrorDeg = "test_midpoint_error_deg"
+    case trainMidpointErrorDeg = "train_midpoint_error_deg"
     case epochsRun = "epochs_run"
     case bestEpoch = "best_epoch"
 
@@ -50,6 +52,8 @@ public enum SweepMeasure: String, CaseIterable, Sendable {
         case .trainAccuracy: return m.trainAccuracy
         case .testAbsErrorDeg: return m.testAbsErrorDeg
         case .trainAbsErrorDeg: return m.trainAbsErrorDeg
+        case .testMidpointErrorDeg: return m.testMidpointErrorDeg
+        case .trainMidpointErrorDeg: return m.trainMidpointErrorDeg
         case .epochsRun: return Double(m.epochsRun)
         case .bestEpoch: return Double(m.bestEpoch ?? 0)
         }
@@ -89,21 +93,25 @@ public enum SweepTables {
     }
 
     /// `results.csv`: the run's folder, every swept option, the seed, the status, the test and
-    /// training accuracy (percent) and absolute errors (degrees), the epochs, and the wall time
-    /// (last, as the only column that differs between two runs of the same sweep).
+    /// training accuracy (percent), both error measures (degrees) of both sets (the true IPD
+    /// against the midpoint of the estimated class, and the distance between the true and the
+    /// estimated class midpoints), the epochs, and the wall time (last, as the only column that
+    /// differs between two runs of the same sweep).
     public static func resultsCSV(grid: SweepGrid, rows: [SweepRow]) -> String {
         var header = ["run"] + grid.axes.map(\.option) + ["seed", "status"]
-        header += ["test_accuracy", "test_accuracy_std", "test_sets", "train_accuracy", "test_abs_error_deg", "train_abs_error_deg"]
+        header += ["test_accuracy", "test_accuracy_std", "test_sets", "train_accuracy", "test_abs_error_deg", "train_abs_error_deg",
+                   "test_midpoint_error_deg", "train_midpoint_error_deg"]
         header += ["best_epoch", "epochs_run", "early_stop_epoch", "wall_seconds"]
         var lines = [csvLine(header)]
         for row in rows {
             var fields = [row.run.name] + row.run.values + ["\(row.run.seed)", row.state.rawValue]
             if let m = row.metrics {
                 fields += [number(m.testAccuracy), number(m.testAccuracyStd), "\(m.testSets)", number(m.trainAccuracy),
-                           number(m.testAbsErrorDeg), number(m.trainAbsErrorDeg), m.bestEpoch.map(String.init) ?? "",
+                           number(m.testAbsErrorDeg), number(m.trainAbsErrorDeg), number(m.testMidpointErrorDeg),
+                           number(m.trainMidpointErrorDeg), m.bestEpoch.map(String.init) ?? "",
                            "\(m.epochsRun)", m.earlyStopEpoch.map(String.init) ?? "", number(m.wallSeconds)]
             } else {
-                fields += Array(repeating: "", count: 10)
+                fields += Array(repeating: "", count: 12)
             }
             lines.append(csvLine(fields))
         }

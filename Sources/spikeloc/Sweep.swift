@@ -10,10 +10,10 @@ struct Sweep: ParsableCommand {
         abstract: "Train a grid of settings and seeds into one folder, with tables and a page of plots, locally or as a Slurm array job.",
         discussion: """
         Examples:
-          spikeloc sweep --set tau-ms=2,5,10,20 --set dales=false,true --seeds 0-4 --epochs 10 --output sweeps/tau
+          spikeloc sweep --set tau-ms=2,20 --set readout=sum,max --seeds 0-4 --epochs 10 --output sweeps/readouts
           spikeloc sweep docs/experiments/tau-seed-offsets.toml --jobs 2
-          spikeloc sweep sweeps/tau --status
-          spikeloc sweep sweeps/tau --submit --slurm-option partition=short --slurm-option time=00:30:00
+          spikeloc sweep sweeps/readouts --status
+          spikeloc sweep sweeps/readouts --submit --slurm-option partition=short --slurm-option time=00:30:00
         Any other train option is fixed for every run. Every run is an ordinary run folder under DIR/runs/; \
         DIR/results.csv, DIR/summary.csv and DIR/sweep.html are rebuilt from them. Running the same command \
         again skips finished runs, resumes interrupted ones from their checkpoints and retries failed ones; a \

@@ -15,7 +15,8 @@ final class OutputTests: XCTestCase {
     func metrics(_ test: Double, _ error: Double, epochs: Int = 10, best: Int? = 8, wall: Double = 1.5) throws -> RunMetrics {
         let json = """
             {"test_accuracy": \(test), "test_accuracy_std": 0, "test_abs_error_deg": \(error), "train_accuracy": \(test + 1),
-             "train_abs_error_deg": \(error - 0.5), "epochs_run": \(epochs), \(best.map { "\"best_epoch\": \($0)," } ?? "")
+             "train_abs_error_deg": \(error - 0.5), "test_midpoint_error_deg": \(error - 2), "train_midpoint_error_deg": \(error - 2.5),
+             "epochs_run": \(epochs), \(best.map { "\"best_epoch\": \($0)," } ?? "")
              "test_accuracies": [\(test)], "wall_seconds": \(wall)}
             """
         return try JSONFiles.decode(RunMetrics.self, from: Data(json.utf8))
@@ -42,14 +43,15 @@ final class OutputTests: XCTestCase {
         let results = SweepTables.resultsCSV(grid: grid, rows: rows).split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(results.count, 10)
         XCTAssertEqual(results[0], "run,tau-ms,readout,seed,status,test_accuracy,test_accuracy_std,test_sets,train_accuracy,test_abs_error_deg,"
-                       + "train_abs_error_deg,best_epoch,epochs_run,early_stop_epoch,wall_seconds")
-        XCTAssertEqual(results[1], "\"tau-ms=2,readout=sum,seed=0\",2,sum,0,done,84.5,0.0,1,85.5,4.0,3.5,8,10,,1.5")
-        XCTAssertEqual(results[8], "\"tau-ms=20,readout=max,seed=1\",20,max,1,failed,,,,,,,,,,")
+                       + "train_abs_error_deg,test_midpoint_error_deg,train_midpoint_error_deg,best_epoch,epochs_run,early_stop_epoch,wall_seconds")
+        XCTAssertEqual(results[1], "\"tau-ms=2,readout=sum,seed=0\",2,sum,0,done,84.5,0.0,1,85.5,4.0,3.5,2.0,1.5,8,10,,1.5")
+        XCTAssertEqual(results[8], "\"tau-ms=20,readout=max,seed=1\",20,max,1,failed,,,,,,,,,,,,")
         XCTAssertEqual(results[9], "")
 
         let summary = SweepTables.summaryCSV(grid: grid, groups: SweepTables.groups(rows)).split(separator: "\n")
         XCTAssertEqual(summary[0], "tau-ms,readout,runs,count,test_accuracy_mean,test_accuracy_std,train_accuracy_mean,train_accuracy_std,"
                        + "test_abs_error_deg_mean,test_abs_error_deg_std,train_abs_error_deg_mean,train_abs_error_deg_std,"
+                       + "test_midpoint_error_deg_mean,test_midpoint_error_deg_std,train_midpoint_error_deg_mean,train_midpoint_error_deg_std,"
                        + "epochs_run_mean,epochs_run_std,best_epoch_mean,best_epoch_std")
         XCTAssertEqual(summary.count, 5)
         let first = summary[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
