@@ -84,7 +84,11 @@ public enum NIRExport {
             throw NIRError("the read-out '\(readout.kind.rawValue)' (\(readout.kind == .max ? "maximum" : "last value") of the membrane over time) cannot be expressed in NIR; export a model with the read-out 'sum' or 'mean'")
         case .sum, .mean:
             let alphas = try alphas(readout.tau.values, dtMs: net.dtMs, what: "the read-out")
-            nodes["li"] = .li(NIRLI(tau: alphas.map { d / (1 - $0) }, r: ones(alphas.count), vLeak: zeros(alphas.count)))
+            // r = 1 when the units share one time constant. Otherwise each unit's output would
+            // carry its own factor 1 - alpha_c and the argmax over classes would change, so
+            // r_c = (1 - alpha_0) / (1 - alpha_c) leaves one common factor 1 - alpha_0.
+            let r = alphas.allSatisfy({ $0 == alphas[0] }) ? ones(alphas.count) : alphas.map { (1 - alphas[0]) / (1 - $0) }
+            nodes["li"] = .li(NIRLI(tau: alphas.map { d / (1 - $0) }, r: r, vLeak: zeros(alphas.count)))
             metadata["alpha_li"] = .numbers(alphas)
             rule = "class = argmax over the \(readout.classes) outputs of the LI output summed over the first \(net.steps - 1) of the \(net.steps) steps (spikeloc's score\(readout.kind == .mean ? " times \(net.steps)" : ""): its integrator starts at 0 and records \(net.steps) values, so the input of the last step never reaches it); ties go to the lowest class"
         case .spikeCount:
@@ -106,7 +110,7 @@ public enum NIRExport {
         metadata["reset"] = .string("zero")
         metadata["readout"] = .string(readout.kind.rawValue)
         metadata["readout_rule"] = .string(rule)
-        metadata["parameters"] = .string("written for a reader that steps by dt = \(d) s with forward Euler: tau = dt / (1 - alpha), r = 1, v_leak = 0, v_threshold = (1 - alpha) threshold, v_reset = 0, so that one step is v' = alpha v + (1 - alpha) I (spikeloc's membrane times 1 - alpha), alpha = exp(-spikeloc_dt / tau_spikeloc) in double precision (spikeloc runs it as float32)")
+        metadata["parameters"] = .string("written for a reader that steps by dt = \(d) s with forward Euler: tau = dt / (1 - alpha), r = 1, v_leak = 0, v_threshold = (1 - alpha) threshold, v_reset = 0, so that one step is v' = alpha v + (1 - alpha) I (spikeloc's membrane times 1 - alpha); an LI read-out whose units have different time constants has r_c = (1 - alpha_0) / (1 - alpha_c) instead, so that every output is spikeloc's times the same 1 - alpha_0, alpha = exp(-spikeloc_dt / tau_spikeloc) in double precision (spikeloc runs it as float32)")
         if timing == .previous {
             let text = "approximation: this model was trained with the notebook's LIF (spike timing 'previous': the spike is read from the membrane before the step and the reset lands a step later), which NIR cannot express; the graph is the standard discrete LIF (spike and reset in the same step), so simulators agree with spikeloc on most but not all class decisions"
             metadata["approximation"] = .string(text)

@@ -73,8 +73,7 @@ public enum NIRImport {
                     throw NIRError("node '\(nName)' (LIF): v_threshold must be positive (with r > 0)")
                 }
                 var w = transposed(weight)
-                let first = Float(thresholds[0])
-                if !thresholds.allSatisfy({ Float($0) == first }) {
+                if !nearlyEqual(thresholds) {
                     // Per-neuron thresholds: threshold 1, each neuron's weights divided by its own.
                     for c in 0 ..< n {
                         for r in 0 ..< w.rows { w.values[r * n + c] = Float(Double(w.values[r * n + c]) / thresholds[c]) }
@@ -98,7 +97,7 @@ public enum NIRImport {
                 let factors = (0 ..< n).map { p.r[$0] * (1 - alphas[$0]) }
                 guard factors.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw NIRError("node '\(nName)' (LI): r must be positive") }
                 var w = transposed(weight)
-                if !factors.allSatisfy({ Float($0) == Float(factors[0]) }) {
+                if !nearlyEqual(factors) {
                     for c in 0 ..< n {
                         for r in 0 ..< w.rows { w.values[r * n + c] = Float(Double(w.values[r * n + c]) * factors[c] / factors[0]) }
                     }
@@ -296,6 +295,11 @@ public enum NIRImport {
             }
             return tau
         }
+    }
+
+    /// Whether the values agree to 1e-9 relative (what double rounding leaves of equal values).
+    static func nearlyEqual(_ values: [Double]) -> Bool {
+        values.allSatisfy { abs($0 - values[0]) <= 1e-9 * abs(values[0]) }
     }
 
     static func transposed(_ m: NIRMatrix) -> Matrix {

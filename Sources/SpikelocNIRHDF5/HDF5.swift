@@ -15,12 +15,18 @@ enum HDF5 {
     static func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
+        prepare()
+        return try body()
+    }
+
+    /// Initialises the library and switches off its error printing (once; called under the lock,
+    /// or in a reader process that has the library to itself).
+    static func prepare() {
         if !initialised {
             H5open()
             H5Eset_auto2(spikeloc_h5e_default(), nil, nil)
             initialised = true
         }
-        return try body()
     }
 
     /// Closes an identifier of any kind (file, group, dataset, dataspace, type, property list).

@@ -65,9 +65,11 @@ public enum NIRFile {
         return ["version": .strings([graph.version], shape: nil), "node": .group(node)]
     }
 
-    /// Reads the graph in the file at `path`.
+    /// Reads the graph in the file at `path`, in a child process (see ``IsolatedRead``): a
+    /// damaged file that makes libhdf5 crash is reported as a ``NIRError`` like any other.
     public static func read(path: String) throws -> NIRGraph {
-        try HDF5.locked {
+        try IsolatedRead.read(path: path) {
+            HDF5.prepare()
             let r = try HDF5Reader.open(path: path)
             defer { r.close() }
             return try read(with: r)
