@@ -93,6 +93,13 @@ let package = Package(
                 .target(name: "SpikelocNIRHDF5", condition: .when(traits: [nirTrait])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // The Swift half of scripts/nir-roundtrip.sh (trains a standard-LIF model, dumps spikes and
+        // spikeloc's decisions for the Python simulators); not a product.
+        .executableTarget(
+            name: "spikeloc-nir-check",
+            dependencies: ["SpikingCore", "SoundLocalization", "SpikelocOutput", "SpikelocNIR",
+                           .target(name: "SpikelocNIRHDF5", condition: .when(traits: [nirTrait]))],
+            path: "Sources/NIRCheck"),
         .testTarget(name: "SpikingCoreTests", dependencies: ["SpikingCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SoundLocalizationTests", dependencies: ["SoundLocalization", "SpikingCore"]),
         .target(name: "XMLTestSupport", path: "Tests/XMLTestSupport"),
