@@ -35,7 +35,7 @@ while let key = arguments.first, key.hasPrefix("--"), arguments.count >= 2 {
     arguments.removeFirst(2)
 }
 guard arguments.isEmpty else { fail("unexpected arguments \(arguments)") }
-func option(_ name: String) -> String {
+@MainActor func option(_ name: String) -> String {
     guard let v = options[name] else { fail("\(command) needs --\(name)") }
     return v
 }
@@ -43,7 +43,7 @@ let threads = Int(options["threads"] ?? "") ?? ProcessInfo.processInfo.activePro
 let output = URL(fileURLWithPath: option("output"))
 try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
 
-func write<T>(_ values: [T], _ name: String) throws {
+@MainActor func write<T>(_ values: [T], _ name: String) throws {
     try values.withUnsafeBytes { try Data($0).write(to: output.appendingPathComponent(name)) }
 }
 
