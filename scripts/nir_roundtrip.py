@@ -15,6 +15,8 @@ the argmax of the LI output summed over the first T-1 steps (the file's `readout
 integrator never integrates the last step's input); the agreement when summing all T steps is
 shown too.
 """
+import contextlib
+import io
 import json
 import pathlib
 import sys
@@ -81,7 +83,8 @@ def snntorch_module():
     graph = nir.read(snn_file)
     node_map = {t: partial(snn_import._nir_to_snntorch_module, init_hidden=True) for t in (nir.Affine, nir.Linear, nir.LIF)}
     node_map[nir.LI] = SnnTorchLI
-    return nirtorch.nir_to_torch(graph, node_map)
+    with contextlib.redirect_stdout(io.StringIO()):  # its "[warning] scaling weights" lines, once per layer
+        return nirtorch.nir_to_torch(graph, node_map)
 
 
 def snntorch_factory():
