@@ -63,6 +63,8 @@ let package = Package(
         .library(name: "Safetensors", targets: ["Safetensors"]),
         .library(name: "SpikelocOutput", targets: ["SpikelocOutput"]),
         .library(name: "SpikelocNIR", targets: ["SpikelocNIR"]),
+        // NIRFile (HDF5); empty unless the dependent enables the trait: .package(..., traits: ["NIR"]).
+        .library(name: "SpikelocNIRHDF5", targets: ["SpikelocNIRHDF5"]),
         .executable(name: "spikeloc", targets: ["spikeloc"]),
     ],
     traits: [
