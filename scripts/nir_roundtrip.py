@@ -131,7 +131,7 @@ def norse_factory():
     return step
 
 
-print(f"{name:>9} | {'simulator':<8} | agreement with spikeloc | accuracy | agreement, all {steps} steps summed | time")
+print(f"{'model':>9} | {'simulator':<8} | agreement with spikeloc | accuracy | agreement, all {steps} steps summed | time")
 print(f"{name:>9} | {'spikeloc':<8} | {'':>8}   {'':>11} | {(spikeloc == labels).mean() * 100:6.2f} % |")
 for label, factory in (("snnTorch", snntorch_factory), ("Norse", norse_factory)):
     start = time.time()

@@ -114,7 +114,7 @@ public enum NIRExport {
         if timing == .previous {
             let text = "approximation: this model was trained with the notebook's LIF (spike timing 'previous': the spike is read from the membrane before the step and the reset lands a step later), which NIR cannot express; the graph is the standard discrete LIF (spike and reset in the same step), so simulators agree with spikeloc on most but not all class decisions"
             metadata["approximation"] = .string(text)
-            warnings.append("warning: the model uses the notebook's LIF (spike timing 'previous'), which NIR cannot express; the exported graph is the standard discrete LIF, an approximation: other simulators will disagree with spikeloc on some class decisions (about 10 % for the notebook's network)")
+            warnings.append("warning: the model uses the notebook's LIF (spike timing 'previous'), which NIR cannot express; the exported graph is the standard discrete LIF, an approximation: other simulators will disagree with spikeloc on some class decisions (13 % for the notebook's network in scripts/nir-roundtrip.sh)")
         }
         let edges = zip(names, names.dropFirst()).map { NIREdge($0, $1) }
         return Result(graph: NIRGraph(nodes: nodes, edges: edges, metadata: metadata), warnings: warnings)
