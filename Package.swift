@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 import Foundation
 
@@ -43,6 +43,16 @@ func isDependencyCheckout() -> Bool {
     return false
 }
 
+/// NIR (Neuromorphic Intermediate Representation) files are HDF5, read and written with the C
+/// library libhdf5 (Debian: `apt-get install libhdf5-dev`). That part is behind the package trait
+/// `NIR`, off by default, so that `swift build` and `swift test` need nothing but Swift:
+/// `swift build -c release --traits NIR` (and `swift test -c release --traits NIR`) turn it on.
+/// Without the trait the `SpikelocNIRHDF5` module and its tests compile to nothing (their sources
+/// are wrapped in `#if NIR`) and nothing links libhdf5; `spikeloc export` and `import` then say
+/// how to enable it. The conversion between networks and NIR graphs (`SpikelocNIR`) is plain
+/// Swift and always built and tested.
+let nirTrait = "NIR"
+
 let package = Package(
     name: "spikeloc",
     platforms: [.macOS(.v13)],
@@ -52,7 +62,13 @@ let package = Package(
         .library(name: "SVGPlot", targets: ["SVGPlot"]),
         .library(name: "Safetensors", targets: ["Safetensors"]),
         .library(name: "SpikelocOutput", targets: ["SpikelocOutput"]),
+        .library(name: "SpikelocNIR", targets: ["SpikelocNIR"]),
+        // NIRFile (HDF5); empty unless the dependent enables the trait: .package(..., traits: ["NIR"]).
+        .library(name: "SpikelocNIRHDF5", targets: ["SpikelocNIRHDF5"]),
         .executable(name: "spikeloc", targets: ["spikeloc"]),
+    ],
+    traits: [
+        .trait(name: nirTrait, description: "NIR export and import (spikeloc export/import); needs libhdf5 (apt-get install libhdf5-dev)"),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -70,12 +86,27 @@ let package = Package(
         .target(
             name: "SpikelocSweep",
             dependencies: ["SoundLocalization", "SpikelocOutput", "SVGPlot", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "SpikelocNIR", dependencies: ["SpikingCore", "SoundLocalization", "SpikelocOutput"]),
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        .target(
+            name: "SpikelocNIRHDF5",
+            dependencies: ["SpikelocNIR", .target(name: "CHDF5", condition: .when(traits: [nirTrait]))]),
         .executableTarget(
             name: "spikeloc",
             dependencies: [
-                "SpikingCore", "SoundLocalization", "SpikelocOutput", "SpikelocSweep",
+                "SpikingCore", "SoundLocalization", "SpikelocOutput", "SpikelocSweep", "SpikelocNIR",
+                .target(name: "SpikelocNIRHDF5", condition: .when(traits: [nirTrait])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // The Swift half of scripts/nir-roundtrip.sh (trains a standard-LIF model, dumps spikes and
+        // spikeloc's decisions for the Python simulators); not a product.
+        .executableTarget(
+            name: "spikeloc-nir-check",
+            dependencies: ["SpikingCore", "SoundLocalization", "SpikelocOutput", "SpikelocNIR",
+                           .target(name: "SpikelocNIRHDF5", condition: .when(traits: [nirTrait]))],
+            path: "Sources/NIRCheck"),
         .testTarget(name: "SpikingCoreTests", dependencies: ["SpikingCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SoundLocalizationTests", dependencies: ["SoundLocalization", "SpikingCore"]),
         .target(name: "XMLTestSupport", path: "Tests/XMLTestSupport"),
@@ -85,5 +116,11 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "SpikelocCLITests", dependencies: ["SpikelocOutput", "SoundLocalization", "SpikingCore"]),
         .testTarget(name: "SpikelocSweepTests", dependencies: ["SpikelocSweep", "SpikelocOutput", "SoundLocalization", "XMLTestSupport"]),
+        .testTarget(name: "SpikelocNIRTests", dependencies: ["SpikelocNIR", "SpikelocOutput", "SoundLocalization", "SpikingCore"]),
+        .testTarget(
+            name: "SpikelocNIRHDF5Tests",
+            dependencies: ["SpikelocNIR", "SpikelocOutput", "SoundLocalization", "SpikingCore",
+                           .target(name: "SpikelocNIRHDF5", condition: .when(traits: [nirTrait]))],
+            resources: [.copy("Fixtures")]),
     ]
 )

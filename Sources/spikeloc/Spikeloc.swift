@@ -7,7 +7,7 @@ struct Spikeloc: ParsableCommand {
         commandName: "spikeloc",
         abstract: "Train and evaluate spiking neural networks that localise sound by interaural phase difference.",
         discussion: "Defaults reproduce the notebook \"Noise offsets in every iteration\" of the SNN sound localization project.",
-        subcommands: [Train.self, Evaluate.self, Report.self, Examples.self, Bench.self, Sweep.self])
+        subcommands: [Train.self, Evaluate.self, Report.self, Examples.self, Bench.self, Sweep.self, Export.self, Import.self])
 
     /// Parses and runs a command; a command-line syntax error (unknown option, missing or
     /// malformed value) is one line on standard error, like every other error, with status 64.
