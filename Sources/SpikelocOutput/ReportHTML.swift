@@ -103,8 +103,14 @@ struct ReportHTML {
 
     /// Every configuration value under its `config.json` key, three to a row.
     private var configTable: String {
+        /// An optional's wrapped value, or "default" when the option is unset.
+        func text(_ value: Any) -> String {
+            let mirror = Mirror(reflecting: value)
+            guard mirror.displayStyle == .optional else { return "\(value)" }
+            return mirror.children.first.map { "\($0.value)" } ?? "default"
+        }
         let entries = Mirror(reflecting: data.config).children.compactMap { child in
-            child.label.map { (snakeCase($0), "\(child.value)") }
+            child.label.map { (snakeCase($0), text(child.value)) }
         }
         var table = "<table class=\"config\">\n"
         for start in stride(from: 0, to: entries.count, by: 3) {
