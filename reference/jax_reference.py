@@ -19,7 +19,7 @@ jax is imported; XLA's CPU client sizes its thread pool from the affinity mask. 
 0.10 the XLA_FLAGS `--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1` (also
 set, for T = 1) change nothing measurable: only the affinity limits the threads.
 
-`bench` does not import torch (it would add some 300 MB to the peak memory): the notebook's
+`bench` does not import torch (importing it alone peaks at about 500 MB of RSS here): the notebook's
 NumPy stimulus code is copied below (power envelope, one phase offset per call), and `check`
 asserts that it makes the same spikes as spikeloc_reference.py's.
 """
