@@ -53,12 +53,14 @@ public struct EvaluatedSet: Sendable {
 }
 
 extension Experiment {
-    /// Runs `network` on `data` presented with phase offset `offset` and scores it.
+    /// Runs `network` on `data` presented with phase offset `offset` and scores it (learned delays
+    /// with the evaluation kernel, ``DelaySynapse/Kernel-swift.enum/max``, as the notebook tests).
     public func evaluate(
         _ network: SpikingNetwork, on data: IPDDataset, offset: Double, engine: NetworkEngine, recordHidden: Bool = false
     ) -> EvaluatedSet {
         let raster = stimulus.spikes(for: data, offset: offset, threads: engine.threads)
-        let scores = engine.scores(network, raster: raster, samples: Array(0 ..< data.count), recordHidden: recordHidden)
+        let scores = engine.scores(network.withDelayKernel(.max), raster: raster, samples: Array(0 ..< data.count),
+                                   recordHidden: recordHidden)
         let predictions = (0 ..< data.count).map(scores.prediction)
         return EvaluatedSet(data: data, offset: offset, scores: scores, predictions: predictions,
                             evaluation: Evaluation(trueIPDs: data.ipds, predictions: predictions, classes: classes))

@@ -100,18 +100,32 @@ public struct Experiment: Sendable {
     /// The network's initial weights: uniform in `(-bound, bound)`, by default `1/sqrt(fan)` where
     /// `fan` is what PyTorch's `_calculate_fan_in_and_fan_out` reports for the notebook's
     /// `(in, out)` tensors, i.e. their second dimension (hidden for w1, classes for w2).
+    /// With ``ExperimentConfig/WeightInit-swift.enum/kaiming`` (the default with delays) the bounds
+    /// are `sqrt(6 / fan_in)`, `fan_in` the layer's inputs; delay positions start from
+    /// `N(0, delayPositionSD)` (clamped to the kernel).
     public func initialNetwork() -> SpikingNetwork {
         var g = RandomStream.initialWeights.generator(seed: config.seed)
-        let w1 = Matrix.uniform(rows: config.inputs, columns: config.hidden,
-                                bound: Float(config.w1Bound ?? 1 / Double(config.hidden).squareRoot()), using: &g)
-        let w2 = Matrix.uniform(rows: config.hidden, columns: config.classes,
-                                bound: Float(config.w2Bound ?? 1 / Double(config.classes).squareRoot()), using: &g)
-        return network(w1: w1, w2: w2)
+        let kaiming = config.effectiveWeightInit == .kaiming
+        let bound1 = config.w1Bound ?? (kaiming ? (6 / Double(config.inputs)).squareRoot() : 1 / Double(config.hidden).squareRoot())
+        let bound2 = config.w2Bound ?? (kaiming ? (6 / Double(config.hidden)).squareRoot() : 1 / Double(config.classes).squareRoot())
+        let w1 = Matrix.uniform(rows: config.inputs, columns: config.hidden, bound: Float(bound1), using: &g)
+        let w2 = Matrix.uniform(rows: config.hidden, columns: config.classes, bound: Float(bound2), using: &g)
+        var p = RandomStream.delayPositions.generator(seed: config.seed)
+        let p1 = config.inputDelays ? initialPositions(rows: config.inputs, columns: config.hidden, using: &p) : nil
+        let p2 = config.readoutDelays ? initialPositions(rows: config.hidden, columns: config.classes, using: &p) : nil
+        return network(w1: w1, w2: w2, positions: (p1, p2))
+    }
+
+    private func initialPositions(rows: Int, columns: Int, using g: inout Xoshiro256StarStar) -> Matrix {
+        let m = Double(config.delayTaps / 2)
+        let values = IPDDataset.jitter(count: rows * columns, sigma: config.delayPositionSD, using: &g)
+        return Matrix(rows: rows, columns: columns, values: values.map { Float(min(max($0, -m), m)) })
     }
 
     /// A network of this configuration over given raw weights, with its constraints (Dale's law,
     /// excitatory-only weights) and learnable time constants as configured.
-    public func network(w1: Matrix, w2: Matrix) -> SpikingNetwork {
+    /// `positions` are the delay positions of the layers that have delays (``ExperimentConfig/delays``).
+    public func network(w1: Matrix, w2: Matrix, positions: (Matrix?, Matrix?) = (nil, nil)) -> SpikingNetwork {
         var constraints: (ParameterConstraint, ParameterConstraint) = (.none, .none)
         if config.dales {
             var g = RandomStream.daleMask.generator(seed: config.seed)
@@ -124,23 +138,31 @@ public struct Experiment: Sendable {
         }
         if config.excitatory.inputs { constraints.0 = .nonNegative }
         if config.excitatory.hidden { constraints.1 = .nonNegative }
-        return network(w1: w1, w2: w2, constraints: constraints)
+        return network(w1: w1, w2: w2, constraints: constraints, positions: positions)
     }
 
     /// A network of this configuration that uses given *effective* weights as they are (no
     /// constraints): how a saved model is run.
-    public func network(effectiveW1 w1: Matrix, effectiveW2 w2: Matrix) -> SpikingNetwork {
-        network(w1: w1, w2: w2, constraints: (.none, .none))
+    public func network(effectiveW1 w1: Matrix, effectiveW2 w2: Matrix, positions: (Matrix?, Matrix?) = (nil, nil)) -> SpikingNetwork {
+        network(w1: w1, w2: w2, constraints: (.none, .none), positions: positions)
     }
 
-    private func network(w1: Matrix, w2: Matrix, constraints: (ParameterConstraint, ParameterConstraint)) -> SpikingNetwork {
+    private func network(w1: Matrix, w2: Matrix, constraints: (ParameterConstraint, ParameterConstraint),
+                         positions: (Matrix?, Matrix?)) -> SpikingNetwork {
+        let taps = config.delayTaps, sigma = config.delaySigma(epoch: 0)
+        func delays(_ p: Matrix?, rows: Int, columns: Int, _ on: Bool) -> DelaySynapse? {
+            guard on else { return nil }
+            return DelaySynapse(positions: p ?? Matrix(rows: rows, columns: columns), taps: taps, sigma: sigma)
+        }
         let layer = SpikingLayer(neuron: hiddenNeuron, weights: w1, weightConstraint: constraints.0,
-                                 tauMs: [Float(config.hiddenTauMs)], learnTau: config.learnTau)
+                                 tauMs: [Float(config.hiddenTauMs)], learnTau: config.learnTau,
+                                 delays: delays(positions.0, rows: config.inputs, columns: config.hidden, config.inputDelays))
         let outputNeuron = config.readout == .spikeCount
             ? LIFNeuron(threshold: config.threshold, timing: config.spikeTiming, reset: config.reset,
                         surrogate: SigmoidSurrogate(beta: config.surrogateBeta)) : nil
         let readout = Readout(kind: config.readout, weights: w2, weightConstraint: constraints.1,
-                              tauMs: [Float(config.outputTauMs)], learnTau: config.learnTau, neuron: outputNeuron)
+                              tauMs: [Float(config.outputTauMs)], learnTau: config.learnTau, neuron: outputNeuron,
+                              delays: delays(positions.1, rows: config.hidden, columns: config.classes, config.readoutDelays))
         return SpikingNetwork(inputs: config.inputs, layers: [layer], readout: readout, steps: config.steps, dtMs: config.dtMs)
     }
 

@@ -100,6 +100,39 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public var hiddenDropout: Double = 0
     /// Whether early stopping is on.
     public var earlyStop: Bool = true
+    /// Phase delays of the fibres of each ear: `linear` (`linspace(0, pi/2)`, the seed's) or
+    /// `none` (every fibre 0, as the DCLS notebook).
+    public var phaseDelays: PhaseDelays = .linear
+    /// Learned synaptic delays (DCLS): none, both weight layers, or the input layer only.
+    public var delays: DelayMode = .none
+    /// The longest learned delay in ms; the kernel has `maxDelayMs / dtMs` taps, made odd.
+    public var maxDelayMs: Double = 30
+    /// The Gaussian width of the delay kernels at the start (default: half the taps, rounded down).
+    public var delaySigmaStart: Double? = nil
+    /// The width the schedule shrinks the Gaussian to.
+    public var delaySigmaFloor: Double = 0.23
+    /// Epochs over which the width shrinks geometrically to the floor (default: a quarter of the epochs).
+    public var delaySigmaEpochs: Int? = nil
+    /// Standard deviation of the initial delay positions (steps, around the middle delay).
+    public var delayPositionSD: Double = 0.5
+    /// Adam's learning rate for the delay positions.
+    public var positionLr: Double = 0.1
+    /// The positions' learning-rate schedule.
+    public var positionSchedule: PositionSchedule = .cosine
+    /// The weights' learning-rate schedule (default: `one-cycle` with delays, else `constant`).
+    public var lrSchedule: LRSchedule? = nil
+    /// One-cycle: the share of the epochs spent rising to the peak `--lr`.
+    public var oneCyclePctStart: Double = 0.3
+    /// One-cycle: the peak divided by the starting learning rate.
+    public var oneCycleDivFactor: Double = 25
+    /// One-cycle: the starting learning rate divided by the final one.
+    public var oneCycleFinalDivFactor: Double = 1e4
+    /// One-cycle: Adam's beta1 at the peak learning rate.
+    public var oneCycleBeta1Min: Double = 0.85
+    /// One-cycle: Adam's beta1 at the start and the end.
+    public var oneCycleBeta1Max: Double = 0.95
+    /// How the weights are initialised (default: `kaiming` with delays, else `notebook`).
+    public var weightInit: WeightInit? = nil
     /// The preset the configuration started from, if any (recorded for reports).
     public var preset: Preset? = nil
     /// Which weights are tested: `best` (a copy of the best-validation weights) or `final`
@@ -129,6 +162,9 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         case lr, adamBeta1, adamBeta2, adamEpsilon, epochs, batchSize, trainBatches, validationBatches, testBatches
         case ratePenalty, penaltyRateMinHz, penaltyRateMaxHz, hiddenDropout, earlyStop, preset
         case earlyStopWindow, earlyStopAfter, testWeights, seed
+        case phaseDelays, delays, maxDelayMs, delaySigmaStart, delaySigmaFloor, delaySigmaEpochs, delayPositionSD
+        case positionLr, positionSchedule, lrSchedule, oneCyclePctStart, oneCycleDivFactor, oneCycleFinalDivFactor
+        case oneCycleBeta1Min, oneCycleBeta1Max, weightInit
     }
 
     /// Decodes a configuration: a key that is missing (a file written before its option existed)
@@ -187,6 +223,22 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         hiddenDropout = try value(.hiddenDropout, d.hiddenDropout)
         earlyStop = try value(.earlyStop, d.earlyStop)
         preset = try c.decodeIfPresent(Preset.self, forKey: .preset)
+        phaseDelays = try value(.phaseDelays, d.phaseDelays)
+        delays = try value(.delays, d.delays)
+        maxDelayMs = try value(.maxDelayMs, d.maxDelayMs)
+        delaySigmaStart = try c.decodeIfPresent(Double.self, forKey: .delaySigmaStart)
+        delaySigmaFloor = try value(.delaySigmaFloor, d.delaySigmaFloor)
+        delaySigmaEpochs = try c.decodeIfPresent(Int.self, forKey: .delaySigmaEpochs)
+        delayPositionSD = try value(.delayPositionSD, d.delayPositionSD)
+        positionLr = try value(.positionLr, d.positionLr)
+        positionSchedule = try value(.positionSchedule, d.positionSchedule)
+        lrSchedule = try c.decodeIfPresent(LRSchedule.self, forKey: .lrSchedule)
+        oneCyclePctStart = try value(.oneCyclePctStart, d.oneCyclePctStart)
+        oneCycleDivFactor = try value(.oneCycleDivFactor, d.oneCycleDivFactor)
+        oneCycleFinalDivFactor = try value(.oneCycleFinalDivFactor, d.oneCycleFinalDivFactor)
+        oneCycleBeta1Min = try value(.oneCycleBeta1Min, d.oneCycleBeta1Min)
+        oneCycleBeta1Max = try value(.oneCycleBeta1Max, d.oneCycleBeta1Max)
+        weightInit = try c.decodeIfPresent(WeightInit.self, forKey: .weightInit)
     }
 
     /// Encodes every value and the ``SpikelocFormat/version``.
@@ -241,6 +293,22 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         try c.encode(hiddenDropout, forKey: .hiddenDropout)
         try c.encode(earlyStop, forKey: .earlyStop)
         try c.encodeIfPresent(preset, forKey: .preset)
+        try c.encode(phaseDelays, forKey: .phaseDelays)
+        try c.encode(delays, forKey: .delays)
+        try c.encode(maxDelayMs, forKey: .maxDelayMs)
+        try c.encodeIfPresent(delaySigmaStart, forKey: .delaySigmaStart)
+        try c.encode(delaySigmaFloor, forKey: .delaySigmaFloor)
+        try c.encodeIfPresent(delaySigmaEpochs, forKey: .delaySigmaEpochs)
+        try c.encode(delayPositionSD, forKey: .delayPositionSD)
+        try c.encode(positionLr, forKey: .positionLr)
+        try c.encode(positionSchedule, forKey: .positionSchedule)
+        try c.encodeIfPresent(lrSchedule, forKey: .lrSchedule)
+        try c.encode(oneCyclePctStart, forKey: .oneCyclePctStart)
+        try c.encode(oneCycleDivFactor, forKey: .oneCycleDivFactor)
+        try c.encode(oneCycleFinalDivFactor, forKey: .oneCycleFinalDivFactor)
+        try c.encode(oneCycleBeta1Min, forKey: .oneCycleBeta1Min)
+        try c.encode(oneCycleBeta1Max, forKey: .oneCycleBeta1Max)
+        try c.encodeIfPresent(weightInit, forKey: .weightInit)
     }
 
     /// The hidden layer's membrane time constant in ms.
@@ -414,6 +482,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
             throw ConfigError(option: "--batch-size x batches x steps x anf-per-ear",
                               message: "make a data set of \(blocks) noise blocks; at most 2^\(FixedNoise.counterBits) are possible")
         }
+        try validateDelayValues()
         try whole(earlyStopWindow, "--early-stop-window", in: 1 ... Limits.epochs)
         guard earlyStopAfter >= 0 else {
             throw ConfigError(option: "--early-stop-after", message: "must be >= 0, got \(earlyStopAfter)")

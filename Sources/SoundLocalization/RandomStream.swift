@@ -12,6 +12,7 @@ public enum RandomStream: UInt64, Sendable {
     case trainJitter, validationJitter, testJitter
     case trainSampleOffsets, validationSampleOffsets, testSampleOffsets
     case dropout, daleMask
+    case delayPositions
 
     /// The 64-bit key of this stream for `seed` and optional indices (epoch, test set).
     public func key(seed: UInt64, _ indices: Int...) -> UInt64 { key(seed, indices) }

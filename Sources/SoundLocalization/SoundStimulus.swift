@@ -2,7 +2,7 @@ import Foundation
 import SpikingCore
 
 /// The notebook's stimulus (`input_signal`): a tone heard by `anfPerEar` auditory nerve fibres per
-/// ear with phase delays `linspace(0, pi/2, anfPerEar)`, the right ear shifted by the IPD, each
+/// ear with phase delays `linspace(0, pi/2, anfPerEar)` (or none), the right ear shifted by the IPD, each
 /// fibre a Poisson process with probability `rate_max * dt * ((1 + sin(theta)) / 2)^power` per step
 /// and `theta = 2 pi (f t + offset) + delay (+ ipd)`. Channels `0 ..< anfPerEar` are the left ear.
 public struct SoundStimulus: Equatable, Sendable {
@@ -30,7 +30,8 @@ public struct SoundStimulus: Equatable, Sendable {
             integralPhasePerStep: config.envelope == .integral ? 2 * Double.pi * config.stimulusFrequencyHz * dt : nil)
         let n = config.anfPerEar
         let step = n > 1 ? (Double.pi / 2) / Double(n - 1) : 0
-        phaseDelays = (0 ..< n).map { $0 == n - 1 && n > 1 ? Double.pi / 2 : Double($0) * step }
+        phaseDelays = config.phaseDelays == .none
+            ? Array(repeating: 0, count: n) : (0 ..< n).map { $0 == n - 1 && n > 1 ? Double.pi / 2 : Double($0) * step }
     }
 
     /// Input channels (both ears).

@@ -49,10 +49,15 @@ public struct Trainer {
     /// The state before the first epoch: the initial network and a fresh optimiser.
     public func initialState() -> TrainingState {
         let c = experiment.config
+        let network = experiment.initialNetwork()
         return TrainingState(
-            network: experiment.initialNetwork(),
-            optimizer: Adam(learningRate: c.lr, beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon))
+            network: network,
+            optimizer: Adam(learningRate: c.lr, beta1: c.adamBeta1, beta2: c.adamBeta2, epsilon: c.adamEpsilon),
+            positionOptimizer: network.hasDelays ? Adam(learningRate: c.positionLr) : nil)
     }
+
+    /// Whether a parameter is a delay position (trained by the positions' own optimiser).
+    public static func isPosition(_ p: Parameter) -> Bool { p.name.hasPrefix("p") }
 
     /// Trains one epoch. `shouldStop` is asked after every batch; when it answers true the epoch
     /// is abandoned and ``TrainingError/interrupted(afterEpochs:)`` thrown, `state` untouched.
@@ -64,6 +69,12 @@ public struct Trainer {
         let e = state.epoch
         let start = DispatchTime.now().uptimeNanoseconds
         var next = state
+        // the schedules of epoch e: the weights' learning rate and beta1, the positions' rate, sigma
+        let schedule = c.weightSchedule(epoch: e)
+        next.optimizer.learningRate = schedule.lr
+        next.optimizer.beta1 = schedule.beta1
+        next.positionOptimizer?.learningRate = c.positionLearningRate(epoch: e)
+        if next.network.hasDelays { next.network.setDelaySigma(c.delaySigma(epoch: e)) }
         let labels = experiment.trainingSet.labels(experiment.classes)
         let raster = experiment.stimulus.spikes(
             for: experiment.trainingSet, offset: experiment.trainingOffset(epoch: e), threads: engine.threads)
@@ -77,7 +88,12 @@ public struct Trainer {
                                                  labels: samples.map { labels[$0] }, loss: experiment.loss,
                                                  dropout: experiment.dropout(epoch: e, batch: b))
             guard result.loss.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: b, what: "loss") }
-            next.optimizer.update(&next.network, gradients: result)
+            if next.positionOptimizer == nil {
+                next.optimizer.update(&next.network, gradients: result)
+            } else {
+                next.optimizer.update(&next.network, gradients: result, where: { !Self.isPosition($0) })
+                next.positionOptimizer!.update(&next.network, gradients: result, where: Self.isPosition)
+            }
             guard next.network.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: b, what: "weights") }
             losses.append(result.loss)
             observe(.batch(epoch: e, batch: b, batches: c.trainBatches, loss: result.loss))
@@ -114,13 +130,14 @@ public struct Trainer {
         return recent.allSatisfy { oldest <= $0 }
     }
 
-    /// The notebook's validation loss: the mean over validation batches of each batch's mean loss.
+    /// The notebook's validation loss: the mean over validation batches of each batch's mean loss
+    /// (delays with the evaluation kernel, ``DelaySynapse/Kernel-swift.enum/max``).
     public func validationLoss(_ network: SpikingNetwork, epoch: Int) -> Double {
         let c = experiment.config
         let data = experiment.validationSet
         let raster = experiment.stimulus.spikes(
             for: data, offset: experiment.validationOffset(epoch: epoch), threads: engine.threads)
-        let scores = engine.scores(network, raster: raster, samples: Array(0 ..< data.count))
+        let scores = engine.scores(network.withDelayKernel(.max), raster: raster, samples: Array(0 ..< data.count))
         let labels = data.labels(experiment.classes)
         var total = 0.0
         for b in 0 ..< c.validationBatches {

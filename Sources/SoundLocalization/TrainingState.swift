@@ -8,6 +8,8 @@ public struct TrainingState: Equatable, Sendable {
     public var best: SpikingNetwork
     /// The optimiser, with its moments and step count.
     public var optimizer: Adam
+    /// The delay positions' own optimiser (networks with delays), or `nil`.
+    public var positionOptimizer: Adam?
     /// Epochs completed.
     public var epoch: Int = 0
     /// Mean training loss of each completed epoch.
@@ -24,10 +26,11 @@ public struct TrainingState: Equatable, Sendable {
     public var epochSeconds: [Double] = []
 
     /// The state before the first epoch.
-    public init(network: SpikingNetwork, optimizer: Adam) {
+    public init(network: SpikingNetwork, optimizer: Adam, positionOptimizer: Adam? = nil) {
         self.network = network
         best = network
         self.optimizer = optimizer
+        self.positionOptimizer = positionOptimizer
     }
 
     /// Whether training is over (early stop or all epochs done), given the epoch limit.

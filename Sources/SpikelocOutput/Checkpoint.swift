@@ -29,11 +29,16 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
         var bestEpoch: Int?
         var earlyStopEpoch: Int?
         var epochSeconds: [Double]
+        /// The positions' optimiser's step (networks with delays).
+        var positionAdamStep: Int?
+        /// The delays' Gaussian width (networks with delays).
+        var delaySigma: Float?
 
         init(epoch: Int, adamStep: Int, trainLoss: [Double], validationLoss: [Double], bestValidationLoss: Double,
-             bestEpoch: Int?, earlyStopEpoch: Int?, epochSeconds: [Double]) {
+             bestEpoch: Int?, earlyStopEpoch: Int?, epochSeconds: [Double], positionAdamStep: Int?, delaySigma: Float?) {
             (self.epoch, self.adamStep, self.trainLoss, self.validationLoss) = (epoch, adamStep, trainLoss, validationLoss)
             (self.bestValidationLoss, self.bestEpoch, self.earlyStopEpoch, self.epochSeconds) = (bestValidationLoss, bestEpoch, earlyStopEpoch, epochSeconds)
+            (self.positionAdamStep, self.delaySigma) = (positionAdamStep, delaySigma)
         }
 
         /// A missing key takes a default (what the other values imply); unknown keys are ignored.
@@ -47,6 +52,8 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
             bestEpoch = try c.decodeIfPresent(Int.self, forKey: .bestEpoch)
             earlyStopEpoch = try c.decodeIfPresent(Int.self, forKey: .earlyStopEpoch)
             epochSeconds = try c.decodeIfPresent([Double].self, forKey: .epochSeconds) ?? Array(repeating: 0, count: epoch)
+            positionAdamStep = try c.decodeIfPresent(Int.self, forKey: .positionAdamStep)
+            delaySigma = try c.decodeIfPresent(Float.self, forKey: .delaySigma)
         }
     }
 
@@ -56,15 +63,15 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
         for p in state.network.parameters { tensors[p.name] = .init(shape: p.shape, values: p.values) }
         for p in state.best.parameters { tensors["best_" + p.name] = .init(shape: p.shape, values: p.values) }
         let o = state.optimizer
-        for p in state.network.parameters {
-            guard let m = o.moments[p.name] else { continue }
+        for p in state.network.parameters {  // names are unique: each has moments in one optimiser
+            guard let m = o.moments[p.name] ?? state.positionOptimizer?.moments[p.name] else { continue }
             tensors["adam_m_" + p.name] = .init(shape: p.shape, values: m.first)
             tensors["adam_v_" + p.name] = .init(shape: p.shape, values: m.second)
         }
         let progress = Progress(
             epoch: state.epoch, adamStep: o.step, trainLoss: state.trainLoss, validationLoss: state.validationLoss,
             bestValidationLoss: state.bestValidationLoss, bestEpoch: state.bestEpoch, earlyStopEpoch: state.earlyStopEpoch,
-            epochSeconds: state.epochSeconds)
+            epochSeconds: state.epochSeconds, positionAdamStep: state.positionOptimizer?.step, delaySigma: state.network.delaySigma)
         return Safetensors(tensors: tensors, metadata: [
             "format": "spikeloc-checkpoint", "format_version": String(SpikelocFormat.version), "spikeloc_version": SpikelocVersion.current,
             "spikeloc_config": String(decoding: JSONFiles.encode(config), as: UTF8.self),
@@ -115,10 +122,11 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
         var network = initial, best = initial
         network.parameters = try parameters("")
         best.parameters = try parameters("best_")
-        var optimizer = Adam(learningRate: config.lr, beta1: config.adamBeta1, beta2: config.adamBeta2, epsilon: config.adamEpsilon)
-        var moments: [String: Adam.Moments] = [:]
-        if progress.adamStep > 0 {
-            for p in initial.parameters where p.isLearnable {
+        /// The Adam moments of the learnable parameters that `include` selects, after `step` steps.
+        func moments(step: Int, _ include: (Parameter) -> Bool) throws -> [String: Adam.Moments] {
+            guard step > 0 else { return [:] }
+            var moments: [String: Adam.Moments] = [:]
+            for p in initial.parameters where p.isLearnable && include(p) {
                 guard let m = file.tensors["adam_m_" + p.name], let v = file.tensors["adam_v_" + p.name] else {
                     throw SafetensorsError("has no Adam moments for '\(p.name)' (tensors adam_m_\(p.name), adam_v_\(p.name))")
                 }
@@ -127,9 +135,27 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
                 }
                 moments[p.name] = Adam.Moments(first: m.values, second: v.values)
             }
+            return moments
         }
-        optimizer.restore(step: progress.adamStep, moments: moments)
-        var state = TrainingState(network: network, optimizer: optimizer)
+        let delays = initial.hasDelays
+        var optimizer = Adam(learningRate: config.lr, beta1: config.adamBeta1, beta2: config.adamBeta2, epsilon: config.adamEpsilon)
+        optimizer.restore(step: progress.adamStep, moments: try moments(step: progress.adamStep) { !delays || !Trainer.isPosition($0) })
+        var positionOptimizer: Adam?
+        if delays {
+            let step = progress.positionAdamStep ?? progress.adamStep
+            guard step == progress.adamStep else {
+                throw SafetensorsError("metadata spikeloc_progress: the positions' optimiser took \(step) steps, the weights' \(progress.adamStep)")
+            }
+            var o = Adam(learningRate: config.positionLr)
+            o.restore(step: step, moments: try moments(step: step, Trainer.isPosition))
+            positionOptimizer = o
+            if let sigma = progress.delaySigma {
+                guard sigma.isFinite else { throw SafetensorsError("metadata spikeloc_progress: delay sigma \(sigma) is not finite") }
+                network.setDelaySigma(sigma)
+                best.setDelaySigma(sigma)
+            }
+        }
+        var state = TrainingState(network: network, optimizer: optimizer, positionOptimizer: positionOptimizer)
         state.best = best
         state.epoch = progress.epoch
         state.trainLoss = progress.trainLoss

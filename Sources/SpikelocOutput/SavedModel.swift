@@ -5,7 +5,8 @@ import SpikingCore
 /// A trained model as spikeloc saves it in `model.safetensors`: the *effective* weights the
 /// network uses (already `|w| * sign` under Dale's law) as float32 tensors named as the network's
 /// parameters (`w1` `[inputs, hidden]` and `w2` `[hidden, classes]` for the notebook's network;
-/// recurrent weights `v1`...; learned time constants `tau1`... in ms), with the run's
+/// recurrent weights `v1`...; learned delay positions `p1`, `p2` with the delays' last Gaussian
+/// width as `delay_sigma`; learned time constants `tau1`... in ms), with the run's
 /// configuration as JSON in the header's `__metadata__` under `spikeloc_config`.
 public struct SavedModel: SafetensorsDocument, Equatable, Sendable {
     /// The configuration the model was trained with (defaults, sized from the tensors, for a
@@ -36,11 +37,11 @@ public struct SavedModel: SafetensorsDocument, Equatable, Sendable {
         for p in network.parameters where !p.name.hasPrefix("tau") || p.isLearnable {
             tensors[p.name] = .init(shape: p.shape, values: p.values)
         }
-        return Safetensors(
-            tensors: tensors,
-            metadata: ["format": "spikeloc-model", "format_version": String(SpikelocFormat.version),
-                       "spikeloc_version": SpikelocVersion.current,
-                       "spikeloc_config": String(decoding: JSONFiles.encode(config), as: UTF8.self)])
+        var metadata = ["format": "spikeloc-model", "format_version": String(SpikelocFormat.version),
+                        "spikeloc_version": SpikelocVersion.current,
+                        "spikeloc_config": String(decoding: JSONFiles.encode(config), as: UTF8.self)]
+        if let sigma = network.delaySigma { metadata["delay_sigma"] = "\(sigma)" }
+        return Safetensors(tensors: tensors, metadata: metadata)
     }
 
     /// The model held by a parsed safetensors file.
@@ -94,6 +95,10 @@ public struct SavedModel: SafetensorsDocument, Equatable, Sendable {
             var q = p
             q.setValues(t.values)
             return q
+        }
+        if network.hasDelays, let text = file.metadata["delay_sigma"] {
+            guard let sigma = Float(text), sigma.isFinite else { throw SafetensorsError("metadata delay_sigma '\(text)' is not a finite number") }
+            network.setDelaySigma(sigma)
         }
         self.config = config
         self.network = network

@@ -37,7 +37,8 @@ public final class NetworkEngine {
     public func runsNotebookKernel(_ network: SpikingNetwork, loss: ClassificationLoss? = nil) -> Bool {
         guard usesNotebookKernel, network.layers.count == 1, let layer = network.layers.first,
               let neuron = layer.neuron as? LIFNeuron, neuron.timing == .previous, neuron.reset == .zero,
-              layer.recurrent == nil, !layer.tau.isLearnable, Set(layer.tau.values).count == 1,
+              layer.recurrent == nil, layer.delays == nil, network.readout.delays == nil,
+              !layer.tau.isLearnable, Set(layer.tau.values).count == 1,
               network.readout.kind == .sum, !network.readout.tau.isLearnable, Set(network.readout.tau.values).count == 1
         else { return false }
         return (loss?.ratePenalty?.weight ?? 0) == 0 && Self.spikeListsFit(network)

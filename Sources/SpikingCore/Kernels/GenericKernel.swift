@@ -14,6 +14,23 @@ struct GenericKernel: @unchecked Sendable {
         let weights: [Float]
         let recurrent: [Float]?
         let decay: [Float]
+        /// The input connections' delays, if they have them (then `weights` is unused).
+        let delay: DelayKernel?
+    }
+
+    /// Where a parameter's gradient is in the flat buffer and how to read it out.
+    enum SlotKind {
+        /// `rows x columns` values in rows of `stride` floats.
+        case plain
+        /// A time constant: the decays' buffer holds its decay's gradient.
+        case tau
+        /// The weights or the positions of a delayed projection, from its kernels' gradient.
+        case delayWeights(DelayKernel), delayPositions(DelayKernel)
+    }
+
+    struct Slot {
+        let offset, rows, columns, stride: Int
+        let kind: SlotKind
     }
 
     let steps: Int
@@ -21,6 +38,7 @@ struct GenericKernel: @unchecked Sendable {
     let readoutKind: Readout.Kind
     let readoutWeights: [Float]
     let readoutDecay: [Float]
+    let readoutDelay: DelayKernel?
     let outputLayer: Layer?
     let classes: Int
     /// Floats per row of the read-out's weights and currents: `classes` rounded up to eight.
@@ -29,8 +47,8 @@ struct GenericKernel: @unchecked Sendable {
     /// (rows of `stride` floats; parameter order).
     let layerOffsets: [(w: Int, v: Int?, tau: Int)]
     let readoutOffsets: (w: Int, tau: Int)
-    /// Each parameter's place in the buffer: offset, rows, columns, padded row length.
-    let slots: [(offset: Int, rows: Int, columns: Int, stride: Int, isTau: Bool)]
+    /// Each parameter's place in the buffer, in parameter order.
+    let slots: [Slot]
     let gradientCount: Int
 
     /// `n` rounded up to a multiple of eight: rows are whole eight-lane blocks.
@@ -47,38 +65,62 @@ struct GenericKernel: @unchecked Sendable {
         steps = network.steps
         var offset = 0
         var offsets: [(Int, Int?, Int)] = []
-        var slots: [(Int, Int, Int, Int, Bool)] = []
+        var slots: [Slot] = []
         layers = network.layers.map { layer in
             let n = layer.neurons, stride = Self.padded(n)
             let w = offset
-            slots.append((offset, layer.inputs, n, stride, false))
-            offset += layer.inputs * stride
+            let delay = layer.delays.map {
+                DelayKernel($0, weights: layer.weights.effectiveValues, inputs: layer.inputs, neurons: n, stride: stride)
+            }
+            if let delay {
+                slots.append(Slot(offset: offset, rows: layer.inputs, columns: n, stride: stride, kind: .delayWeights(delay)))
+                offset += layer.inputs * delay.blockSize
+            } else {
+                slots.append(Slot(offset: offset, rows: layer.inputs, columns: n, stride: stride, kind: .plain))
+                offset += layer.inputs * stride
+            }
             var v: Int?
-            if layer.recurrent != nil { v = offset; slots.append((offset, n, n, stride, false)); offset += n * stride }
+            if layer.recurrent != nil {
+                v = offset
+                slots.append(Slot(offset: offset, rows: n, columns: n, stride: stride, kind: .plain))
+                offset += n * stride
+            }
+            if let delay { slots.append(Slot(offset: w, rows: layer.inputs, columns: n, stride: stride, kind: .delayPositions(delay))) }
             offsets.append((w, v, offset))
-            slots.append((offset, 1, n, n, true))
+            slots.append(Slot(offset: offset, rows: 1, columns: n, stride: n, kind: .tau))
             offset += n
             return Layer(neuron: layer.neuron, inputs: layer.inputs, neurons: n, stride: stride,
-                         weights: Self.pad(layer.weights.effectiveValues, rows: layer.inputs, columns: n, stride: stride),
+                         weights: delay == nil ? Self.pad(layer.weights.effectiveValues, rows: layer.inputs, columns: n, stride: stride) : [],
                          recurrent: layer.recurrent.map { Self.pad($0.effectiveValues, rows: n, columns: n, stride: stride) },
-                         decay: layer.decays(dtMs: network.dtMs))
+                         decay: layer.decays(dtMs: network.dtMs), delay: delay)
         }
         layerOffsets = offsets
         classes = network.classes
-        classStride = Self.padded(classes)
-        let top = network.readout.inputs
-        readoutOffsets = (offset, offset + top * classStride)
-        slots.append((offset, top, classes, classStride, false))
-        slots.append((offset + top * classStride, 1, classes, classes, true))
-        offset += top * classStride + classes
+        self.classStride = Self.padded(network.classes)
+        let top = network.readout.inputs, classCount = network.classes, classStride = Self.padded(network.classes)
+        let readoutDelay = network.readout.delays.map {
+            DelayKernel($0, weights: network.readout.weights.effectiveValues, inputs: top, neurons: classCount, stride: classStride)
+        }
+        let readoutSize = top * (readoutDelay?.blockSize ?? classStride)
+        readoutOffsets = (offset, offset + readoutSize)
+        if let readoutDelay {
+            slots.append(Slot(offset: offset, rows: top, columns: classes, stride: classStride, kind: .delayWeights(readoutDelay)))
+            slots.append(Slot(offset: offset, rows: top, columns: classes, stride: classStride, kind: .delayPositions(readoutDelay)))
+        } else {
+            slots.append(Slot(offset: offset, rows: top, columns: classes, stride: classStride, kind: .plain))
+        }
+        slots.append(Slot(offset: offset + readoutSize, rows: 1, columns: classes, stride: classes, kind: .tau))
+        offset += readoutSize + classes
         gradientCount = offset
         self.slots = slots
+        self.readoutDelay = readoutDelay
         readoutKind = network.readout.kind
-        readoutWeights = Self.pad(network.readout.weights.effectiveValues, rows: top, columns: classes, stride: classStride)
+        readoutWeights = readoutDelay == nil
+            ? Self.pad(network.readout.weights.effectiveValues, rows: top, columns: classes, stride: classStride) : []
         readoutDecay = network.readout.decays(dtMs: network.dtMs)
         if let neuron = network.readout.neuron, network.readout.kind == .spikeCount {
             outputLayer = Layer(neuron: neuron, inputs: top, neurons: classes, stride: classStride, weights: readoutWeights,
-                                recurrent: nil, decay: readoutDecay)
+                                recurrent: nil, decay: readoutDecay, delay: readoutDelay)
         } else {
             outputLayer = nil
         }
@@ -135,11 +177,15 @@ struct GenericKernel: @unchecked Sendable {
         }
         let cs = classStride
         var current = [Float](repeating: 0, count: steps * cs)
-        readoutWeights.withUnsafeBufferPointer { w in
-            current.withUnsafeMutableBufferPointer { cur in
-                for t in 0 ..< steps {
-                    Self.gather(dense: last, offset: t * top, count: top, weights: w.baseAddress!, columns: cs,
-                                into: cur.baseAddress! + t * cs)
+        if let delay = readoutDelay {
+            current.withUnsafeMutableBufferPointer { delay.spread(dense: last, steps: steps, into: $0.baseAddress!) }
+        } else {
+            readoutWeights.withUnsafeBufferPointer { w in
+                current.withUnsafeMutableBufferPointer { cur in
+                    for t in 0 ..< steps {
+                        Self.gather(dense: last, offset: t * top, count: top, weights: w.baseAddress!, columns: cs,
+                                    into: cur.baseAddress! + t * cs)
+                    }
                 }
             }
         }
@@ -196,6 +242,17 @@ struct GenericKernel: @unchecked Sendable {
         case let .raster(b, w): bits = b; wordsPerStep = w
         case let .dense(x): dense = x
         }
+        if let delay = layer.delay {
+            current.withUnsafeMutableBufferPointer { cp in
+                if let bits {
+                    delay.spread(bits: bits, wordsPerStep: wordsPerStep, steps: steps, into: cp.baseAddress!)
+                } else {
+                    delay.spread(dense: dense, steps: steps, into: cp.baseAddress!)
+                }
+            }
+            bits = nil
+            dense = []
+        }
         y.withUnsafeMutableBufferPointer { yp in
             current.withUnsafeMutableBufferPointer { cp in
                 tape.withUnsafeMutableBufferPointer { tp in
@@ -207,7 +264,7 @@ struct GenericKernel: @unchecked Sendable {
                                         Self.forwardLoop(
                                             neuron, steps: steps, neurons: n, stride: layer.stride, inputs: layer.inputs, bits: bits,
                                             wordsPerStep: wordsPerStep,
-                                            dense: x.baseAddress, weights: w.baseAddress!, recurrent: layer.recurrent == nil ? nil : v.baseAddress,
+                                            dense: x.isEmpty ? nil : x.baseAddress, weights: w.baseAddress, recurrent: layer.recurrent == nil ? nil : v.baseAddress,
                                             decay: decay.baseAddress!, y: yp.baseAddress!, current: cp.baseAddress!,
                                             tape: tp.baseAddress!, state: sp.baseAddress!)
                                     }
@@ -225,15 +282,15 @@ struct GenericKernel: @unchecked Sendable {
     /// recurrent weights, then every neuron's step, recording the state before it.
     private static func forwardLoop<N: NeuronModel>(
         _ neuron: N, steps: Int, neurons n: Int, stride: Int, inputs: Int, bits: UnsafePointer<UInt64>?, wordsPerStep: Int,
-        dense: UnsafePointer<Float>?, weights: UnsafePointer<Float>, recurrent: UnsafePointer<Float>?, decay: UnsafePointer<Float>,
+        dense: UnsafePointer<Float>?, weights: UnsafePointer<Float>?, recurrent: UnsafePointer<Float>?, decay: UnsafePointer<Float>,
         y: UnsafeMutablePointer<Float>, current: UnsafeMutablePointer<Float>, tape: UnsafeMutablePointer<N.State>,
         state: UnsafeMutablePointer<N.State>
     ) {
         for t in 0 ..< steps {
             let row = current + t &* stride
-            if let bits {
+            if let bits, let weights {
                 gather(bits: bits + t &* wordsPerStep, words: wordsPerStep, weights: weights, columns: stride, into: row)
-            } else if let dense {
+            } else if let dense, let weights {
                 gather(dense: dense + t &* inputs, count: inputs, weights: weights, columns: stride, into: row)
             }
             if let recurrent, t > 0 {
@@ -294,14 +351,23 @@ struct GenericKernel: @unchecked Sendable {
         // read-out weights and the gradient of the top layer's spikes
         var gradY = [Float](repeating: 0, count: steps * top)
         let last = record.readoutInput
-        readoutWeights.withUnsafeBufferPointer { w in
+        if let delay = readoutDelay {
             gradOut.withUnsafeBufferPointer { go in
                 gradY.withUnsafeMutableBufferPointer { gy in
-                    for t in 0 ..< steps {
-                        let g = go.baseAddress! + t * cs
-                        Self.scatter(dense: last, offset: t * top, count: top, gradient: g, columns: cs,
-                                     into: gradients + readoutOffsets.w)
-                        Self.propagate(g, weights: w.baseAddress!, rows: top, columns: cs, into: gy.baseAddress! + t * top)
+                    delay.collect(dense: last, steps: steps, gradCurrent: go.baseAddress!, into: gradients + readoutOffsets.w,
+                                  gradX: gy.baseAddress!)
+                }
+            }
+        } else {
+            readoutWeights.withUnsafeBufferPointer { w in
+                gradOut.withUnsafeBufferPointer { go in
+                    gradY.withUnsafeMutableBufferPointer { gy in
+                        for t in 0 ..< steps {
+                            let g = go.baseAddress! + t * cs
+                            Self.scatter(dense: last, offset: t * top, count: top, gradient: g, columns: cs,
+                                         into: gradients + readoutOffsets.w)
+                            Self.propagate(g, weights: w.baseAddress!, rows: top, columns: cs, into: gy.baseAddress! + t * top)
+                        }
                     }
                 }
             }
@@ -318,6 +384,21 @@ struct GenericKernel: @unchecked Sendable {
                                         outputs: record.outputs[l], gradY: &gradY,
                                         gradRecurrent: offsets.v.map { gradients + $0 }, decayGradients: decayGradients + offsets.tau)
             var gradBelow = [Float](repeating: 0, count: l > 0 ? steps * layer.inputs : 0)
+            if let delay = layer.delay {
+                gradCurrent.withUnsafeBufferPointer { gc in
+                    if l == 0 {
+                        delay.collect(bits: input, wordsPerStep: wordsPerStep, steps: steps, gradCurrent: gc.baseAddress!,
+                                      into: gradients + offsets.w)
+                    } else {
+                        gradBelow.withUnsafeMutableBufferPointer { gb in
+                            delay.collect(dense: record.outputs[l - 1], steps: steps, gradCurrent: gc.baseAddress!,
+                                          into: gradients + offsets.w, gradX: gb.baseAddress!)
+                        }
+                    }
+                }
+                gradY = gradBelow
+                continue
+            }
             layer.weights.withUnsafeBufferPointer { w in
                 gradCurrent.withUnsafeBufferPointer { gc in
                     for t in 0 ..< steps {
@@ -423,11 +504,21 @@ struct GenericKernel: @unchecked Sendable {
     /// The gradients of the parameters (effective values, unpadded, parameter order) from the
     /// padded buffer; each time constant's entry holds its decay's gradient from `decays`.
     func unpad(_ padded: [Float], decays: [Float]) -> [[Float]] {
-        slots.map { slot in
-            var out = [Float](repeating: 0, count: slot.rows * slot.columns)
-            let source = slot.isTau ? decays : padded
-            for r in 0 ..< slot.rows { for c in 0 ..< slot.columns { out[r * slot.columns + c] = source[slot.offset + r * slot.stride + c] } }
-            return out
+        var chained: [Int: (weights: [Float], positions: [Float])] = [:]
+        return slots.map { slot in
+            switch slot.kind {
+            case let .delayWeights(delay), let .delayPositions(delay):
+                if chained[slot.offset] == nil {
+                    chained[slot.offset] = delay.chain(Array(padded[slot.offset ..< slot.offset + delay.inputs * delay.blockSize]))
+                }
+                if case .delayWeights = slot.kind { return chained[slot.offset]!.weights }
+                return chained[slot.offset]!.positions
+            case .plain, .tau:
+                var out = [Float](repeating: 0, count: slot.rows * slot.columns)
+                let source = if case .tau = slot.kind { decays } else { padded }
+                for r in 0 ..< slot.rows { for c in 0 ..< slot.columns { out[r * slot.columns + c] = source[slot.offset + r * slot.stride + c] } }
+                return out
+            }
         }
     }
 

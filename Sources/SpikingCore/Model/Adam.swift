@@ -52,6 +52,12 @@ public struct Adam: Equatable, Sendable {
     /// Applies one step to the learnable `parameters` with their `gradients` (one per parameter,
     /// in the same order, each as long as its parameter; those of fixed parameters are ignored).
     public mutating func update(_ parameters: inout [Parameter], gradients: [[Float]]) {
+        update(&parameters, gradients: gradients, where: { _ in true })
+    }
+
+    /// Applies one step to the learnable `parameters` for which `include` is true (a parameter
+    /// group: e.g. delay positions with their own optimiser and learning rate).
+    public mutating func update(_ parameters: inout [Parameter], gradients: [[Float]], where include: (Parameter) -> Bool) {
         precondition(parameters.count == gradients.count, "Adam: \(gradients.count) gradients for \(parameters.count) parameters")
         for (p, g) in zip(parameters, gradients) {
             precondition(g.count == p.count, "Adam: gradient of \(g.count) values for \(p.name) of \(p.count)")
@@ -65,7 +71,7 @@ public struct Adam: Equatable, Sendable {
         let stepSize = Float(learningRate / bc1)
         let weight1 = Float(1 - beta1), keep2 = Float(beta2), weight2 = Float(1 - beta2)
         let bc2 = Float(bc2Sqrt), eps = Float(epsilon)
-        for t in parameters.indices where parameters[t].isLearnable {
+        for t in parameters.indices where parameters[t].isLearnable && include(parameters[t]) {
             let name = parameters[t].name
             var m = moments[name] ?? Moments(first: [Float](repeating: 0, count: parameters[t].count),
                                              second: [Float](repeating: 0, count: parameters[t].count))
@@ -87,9 +93,14 @@ public struct Adam: Equatable, Sendable {
 
     /// Applies one step to the learnable parameters of `network`.
     public mutating func update(_ network: inout SpikingNetwork, gradients: LossAndGradients) {
+        update(&network, gradients: gradients, where: { _ in true })
+    }
+
+    /// Applies one step to the learnable parameters of `network` for which `include` is true.
+    public mutating func update(_ network: inout SpikingNetwork, gradients: LossAndGradients, where include: (Parameter) -> Bool) {
         var parameters = network.parameters
         precondition(gradients.names == parameters.map(\.name), "Adam: gradients of \(gradients.names) for parameters \(parameters.map(\.name))")
-        update(&parameters, gradients: gradients.gradients)
+        update(&parameters, gradients: gradients.gradients, where: include)
         network.parameters = parameters
     }
 }

@@ -9,6 +9,8 @@ public enum ParameterConstraint: Equatable, Sendable {
     case nonNegative
     /// Kept at or above `minimum` by clamping after every change (time constants).
     case atLeast(Float)
+    /// Kept within `lower ... upper` by clamping after every change (delay positions).
+    case within(Float, Float)
 
     func check(shape: [Int], name: String) {
         if case let .signedRows(signs) = self {
@@ -20,7 +22,7 @@ public enum ParameterConstraint: Equatable, Sendable {
 
     func effective(_ values: [Float], shape: [Int]) -> [Float] {
         switch self {
-        case .none, .atLeast: return values
+        case .none, .atLeast, .within: return values
         case .nonNegative: return values.map(abs)
         case let .signedRows(signs):
             let columns = shape[1]
@@ -35,7 +37,7 @@ public enum ParameterConstraint: Equatable, Sendable {
     func chain(_ gradient: [Float], values: [Float], shape: [Int]) -> [Float] {
         func sgn(_ w: Float) -> Float { w > 0 ? 1 : (w < 0 ? -1 : 0) }
         switch self {
-        case .none, .atLeast: return gradient
+        case .none, .atLeast, .within: return gradient
         case .nonNegative: return zip(gradient, values).map { $0 * sgn($1) }
         case let .signedRows(signs):
             let columns = shape[1]
@@ -51,7 +53,10 @@ public enum ParameterConstraint: Equatable, Sendable {
     }
 
     func clamped(_ values: [Float]) -> [Float] {
-        guard case let .atLeast(minimum) = self else { return values }
-        return values.map { $0.isNaN ? $0 : Swift.max($0, minimum) }
+        switch self {
+        case let .atLeast(minimum): return values.map { $0.isNaN ? $0 : Swift.max($0, minimum) }
+        case let .within(lower, upper): return values.map { $0.isNaN ? $0 : Swift.min(Swift.max($0, lower), upper) }
+        default: return values
+        }
     }
 }

@@ -26,16 +26,23 @@ public struct Readout: Sendable {
     public var tau: Parameter
     /// The neuron of a ``Kind-swift.enum/spikeCount`` read-out (`nil` for the integrator).
     public var neuron: (any NeuronModel)?
+    /// Learned delays of the read-out's input connections (DCLS), or `nil`.
+    public var delays: DelaySynapse?
 
     /// A read-out. `tauMs` has one value per class, or a single value for all; `neuron` is
     /// required for ``Kind-swift.enum/spikeCount`` and ignored otherwise.
     public init(kind: Kind = .sum, weights: Matrix, weightConstraint: ParameterConstraint = .none, tauMs: [Float],
-                learnTau: Bool = false, neuron: (any NeuronModel)? = nil) {
+                learnTau: Bool = false, neuron: (any NeuronModel)? = nil, delays: DelaySynapse? = nil) {
         precondition(weights.rows > 0 && weights.columns > 0, "Readout: empty weights \(weights.rows) x \(weights.columns)")
         let c = weights.columns
         precondition(tauMs.count == c || tauMs.count == 1, "Readout: \(tauMs.count) time constants for \(c) classes")
         precondition(tauMs.allSatisfy { $0 > 0 && $0.isFinite }, "Readout: time constants must be positive and finite")
         precondition(kind != .spikeCount || neuron != nil, "Readout: a spike-count read-out needs a neuron model")
+        if let delays {
+            precondition(delays.positions.shape == [weights.rows, c],
+                         "Readout: delay positions \(delays.positions.shape) for weights \(weights.rows) x \(c)")
+        }
+        self.delays = delays
         self.kind = kind
         self.weights = Parameter(name: "w", matrix: weights, constraint: weightConstraint)
         self.tau = Parameter(name: "tau", shape: [c], values: tauMs.count == 1 ? Array(repeating: tauMs[0], count: c) : tauMs,
@@ -73,6 +80,6 @@ extension Readout: Equatable {
         case let (x?, y?): neuronsEqual = x.isEqual(to: y)
         default: neuronsEqual = false
         }
-        return a.kind == b.kind && a.weights == b.weights && a.tau == b.tau && neuronsEqual
+        return a.kind == b.kind && a.weights == b.weights && a.tau == b.tau && a.delays == b.delays && neuronsEqual
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// A layer of spiking neurons with its input projection: dense input-major weights `w` from the
 /// layer below (or the input spikes), optional recurrent weights `v` from the layer's own spikes
-/// of the step before, and one membrane time constant per neuron (ms). See docs/core-model.md.
+/// of the step before, and one membrane time constant per neuron (ms); the input connections may
+/// carry learned delays (``DelaySynapse``). See docs/core-model.md.
 public struct SpikingLayer: Sendable {
     /// The neuron model every neuron of the layer runs.
     public var neuron: any NeuronModel
@@ -10,13 +11,16 @@ public struct SpikingLayer: Sendable {
     public var weights: Parameter
     /// Recurrent weights, `[neurons, neurons]` (row = presynaptic), or `nil`.
     public var recurrent: Parameter?
+    /// Learned delays of the input connections (DCLS), or `nil` for instantaneous synapses.
+    public var delays: DelaySynapse?
     /// Membrane time constant of each neuron in ms, `[neurons]` (learnable when its
     /// ``Parameter/isLearnable`` is set; kept at or above a small positive floor).
     public var tau: Parameter
 
     /// A layer. `tauMs` has one value per neuron, or a single value for all.
     public init(neuron: any NeuronModel, weights: Matrix, recurrent: Matrix? = nil, weightConstraint: ParameterConstraint = .none,
-                recurrentConstraint: ParameterConstraint = .none, tauMs: [Float], learnTau: Bool = false) {
+                recurrentConstraint: ParameterConstraint = .none, tauMs: [Float], learnTau: Bool = false,
+                delays: DelaySynapse? = nil) {
         precondition(weights.columns > 0 && weights.rows > 0, "SpikingLayer: empty weights \(weights.rows) x \(weights.columns)")
         let n = weights.columns
         precondition(tauMs.count == n || tauMs.count == 1, "SpikingLayer: \(tauMs.count) time constants for \(n) neurons")
@@ -25,7 +29,12 @@ public struct SpikingLayer: Sendable {
             precondition(recurrent.rows == n && recurrent.columns == n,
                          "SpikingLayer: recurrent weights \(recurrent.rows) x \(recurrent.columns) for \(n) neurons")
         }
+        if let delays {
+            precondition(delays.positions.shape == [weights.rows, n],
+                         "SpikingLayer: delay positions \(delays.positions.shape) for weights \(weights.rows) x \(n)")
+        }
         self.neuron = neuron
+        self.delays = delays
         self.weights = Parameter(name: "w", matrix: weights, constraint: weightConstraint)
         self.recurrent = recurrent.map { Parameter(name: "v", matrix: $0, constraint: recurrentConstraint) }
         self.tau = Parameter(name: "tau", shape: [n], values: tauMs.count == 1 ? Array(repeating: tauMs[0], count: n) : tauMs,
@@ -46,6 +55,6 @@ public struct SpikingLayer: Sendable {
 
 extension SpikingLayer: Equatable {
     public static func == (a: SpikingLayer, b: SpikingLayer) -> Bool {
-        a.neuron.isEqual(to: b.neuron) && a.weights == b.weights && a.recurrent == b.recurrent && a.tau == b.tau
+        a.neuron.isEqual(to: b.neuron) && a.weights == b.weights && a.recurrent == b.recurrent && a.tau == b.tau && a.delays == b.delays
     }
 }

@@ -48,9 +48,11 @@ public struct SpikingNetwork: Equatable, Sendable {
         for l in layers.indices {
             layers[l].weights.name = "w\(l + 1)"
             layers[l].recurrent?.name = "v\(l + 1)"
+            layers[l].delays?.positions.name = "p\(l + 1)"
             layers[l].tau.name = "tau\(l + 1)"
         }
         readout.weights.name = "w\(layers.count + 1)"
+        readout.delays?.positions.name = "p\(layers.count + 1)"
         readout.tau.name = "tau\(layers.count + 1)"
     }
 
@@ -59,7 +61,8 @@ public struct SpikingNetwork: Equatable, Sendable {
     /// Number of classes.
     public var classes: Int { readout.classes }
 
-    /// Every tensor, layer by layer (weights, recurrent weights, time constants), the read-out last.
+    /// Every tensor, layer by layer (weights, recurrent weights, delay positions, time constants),
+    /// the read-out last.
     /// Setting it replaces the values; names, shapes and constraints must stay the same.
     public var parameters: [Parameter] {
         get {
@@ -67,9 +70,11 @@ public struct SpikingNetwork: Equatable, Sendable {
             for layer in layers {
                 list.append(layer.weights)
                 if let v = layer.recurrent { list.append(v) }
+                if let d = layer.delays { list.append(d.positions) }
                 list.append(layer.tau)
             }
             list.append(readout.weights)
+            if let d = readout.delays { list.append(d.positions) }
             list.append(readout.tau)
             return list
         }
@@ -86,9 +91,11 @@ public struct SpikingNetwork: Equatable, Sendable {
             for l in layers.indices {
                 layers[l].weights = take(layers[l].weights)
                 if let v = layers[l].recurrent { layers[l].recurrent = take(v) }
+                if let d = layers[l].delays { layers[l].delays!.positions = take(d.positions) }
                 layers[l].tau = take(layers[l].tau)
             }
             readout.weights = take(readout.weights)
+            if let d = readout.delays { readout.delays!.positions = take(d.positions) }
             readout.tau = take(readout.tau)
             precondition(index == newValue.count, "SpikingNetwork.parameters: \(newValue.count) tensors, expected \(index)")
         }
@@ -104,6 +111,28 @@ public struct SpikingNetwork: Equatable, Sendable {
 
     /// True when every parameter is finite.
     public var isFinite: Bool { parameters.allSatisfy(\.isFinite) }
+
+    /// Whether any connection has learned delays.
+    public var hasDelays: Bool { layers.contains { $0.delays != nil } || readout.delays != nil }
+
+    /// The same network with every delay synapse using `kernel` (``DelaySynapse/Kernel-swift.enum/max``
+    /// to evaluate, as the notebook does).
+    public func withDelayKernel(_ kernel: DelaySynapse.Kernel) -> SpikingNetwork {
+        var copy = self
+        for l in copy.layers.indices { copy.layers[l].delays?.kernel = kernel }
+        copy.readout.delays?.kernel = kernel
+        return copy
+    }
+
+    /// The Gaussian width of the delay synapses (the first one's), or `nil` without delays.
+    public var delaySigma: Float? { layers.lazy.compactMap(\.delays).first?.sigma ?? readout.delays?.sigma }
+
+    /// Sets the Gaussian width of every delay synapse (the training schedule's `sigma`).
+    public mutating func setDelaySigma(_ sigma: Float) {
+        precondition(sigma.isFinite, "SpikingNetwork: sigma must be finite")
+        for l in layers.indices { layers[l].delays?.sigma = sigma }
+        readout.delays?.sigma = sigma
+    }
 
     /// The same network with every weight replaced by its effective value and the constraints
     /// dropped (what a saved model stores): it computes exactly what this network computes.
