@@ -108,7 +108,7 @@ extension ExperimentConfig {
 
     func validateDelayValues() throws {
         for (value, option) in [(maxDelayMs, "--max-delay-ms"), (delaySigmaFloor, "--delay-sigma-floor"),
-                                (delayPositionSD, "--delay-position-sd"), (positionLr, "--position-lr"),
+                                (delayPositionSd, "--delay-position-sd"), (positionLr, "--position-lr"),
                                 (oneCyclePctStart, "--one-cycle-pct-start"), (oneCycleDivFactor, "--one-cycle-div-factor"),
                                 (oneCycleFinalDivFactor, "--one-cycle-final-div-factor"), (oneCycleBeta1Min, "--one-cycle-beta1-min"),
                                 (oneCycleBeta1Max, "--one-cycle-beta1-max"), (delaySigmaStart ?? 0, "--delay-sigma-start")] {
@@ -123,7 +123,7 @@ extension ExperimentConfig {
                                   message: "makes \(delayTaps) delay taps for \(steps) time steps; use fewer than the steps")
             }
         }
-        for (value, option) in [(delaySigmaFloor, "--delay-sigma-floor"), (delayPositionSD, "--delay-position-sd"),
+        for (value, option) in [(delaySigmaFloor, "--delay-sigma-floor"), (delayPositionSd, "--delay-position-sd"),
                                 (delaySigmaStart ?? 0, "--delay-sigma-start")] {
             guard value >= 0 else { throw ConfigError(option: option, message: "must be a number >= 0, got \(value)") }
         }

@@ -102,7 +102,7 @@ public struct Experiment: Sendable {
     /// `(in, out)` tensors, i.e. their second dimension (hidden for w1, classes for w2).
     /// With ``ExperimentConfig/WeightInit-swift.enum/kaiming`` (the default with delays) the bounds
     /// are `sqrt(6 / fan_in)`, `fan_in` the layer's inputs; delay positions start from
-    /// `N(0, delayPositionSD)` (clamped to the kernel).
+    /// `N(0, delayPositionSd)` (clamped to the kernel).
     public func initialNetwork() -> SpikingNetwork {
         var g = RandomStream.initialWeights.generator(seed: config.seed)
         let kaiming = config.effectiveWeightInit == .kaiming
@@ -118,7 +118,7 @@ public struct Experiment: Sendable {
 
     private func initialPositions(rows: Int, columns: Int, using g: inout Xoshiro256StarStar) -> Matrix {
         let m = Double(config.delayTaps / 2)
-        let values = IPDDataset.jitter(count: rows * columns, sigma: config.delayPositionSD, using: &g)
+        let values = IPDDataset.jitter(count: rows * columns, sigma: config.delayPositionSd, using: &g)
         return Matrix(rows: rows, columns: columns, values: values.map { Float(min(max($0, -m), m)) })
     }
 

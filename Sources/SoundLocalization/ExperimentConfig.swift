@@ -114,7 +114,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     /// Epochs over which the width shrinks geometrically to the floor (default: a quarter of the epochs).
     public var delaySigmaEpochs: Int? = nil
     /// Standard deviation of the initial delay positions (steps, around the middle delay).
-    public var delayPositionSD: Double = 0.5
+    public var delayPositionSd: Double = 0.5
     /// Adam's learning rate for the delay positions.
     public var positionLr: Double = 0.1
     /// The positions' learning-rate schedule.
@@ -162,7 +162,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         case lr, adamBeta1, adamBeta2, adamEpsilon, epochs, batchSize, trainBatches, validationBatches, testBatches
         case ratePenalty, penaltyRateMinHz, penaltyRateMaxHz, hiddenDropout, earlyStop, preset
         case earlyStopWindow, earlyStopAfter, testWeights, seed
-        case phaseDelays, delays, maxDelayMs, delaySigmaStart, delaySigmaFloor, delaySigmaEpochs, delayPositionSD
+        case phaseDelays, delays, maxDelayMs, delaySigmaStart, delaySigmaFloor, delaySigmaEpochs, delayPositionSd
         case positionLr, positionSchedule, lrSchedule, oneCyclePctStart, oneCycleDivFactor, oneCycleFinalDivFactor
         case oneCycleBeta1Min, oneCycleBeta1Max, weightInit
     }
@@ -229,7 +229,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         delaySigmaStart = try c.decodeIfPresent(Double.self, forKey: .delaySigmaStart)
         delaySigmaFloor = try value(.delaySigmaFloor, d.delaySigmaFloor)
         delaySigmaEpochs = try c.decodeIfPresent(Int.self, forKey: .delaySigmaEpochs)
-        delayPositionSD = try value(.delayPositionSD, d.delayPositionSD)
+        delayPositionSd = try value(.delayPositionSd, d.delayPositionSd)
         positionLr = try value(.positionLr, d.positionLr)
         positionSchedule = try value(.positionSchedule, d.positionSchedule)
         lrSchedule = try c.decodeIfPresent(LRSchedule.self, forKey: .lrSchedule)
@@ -299,7 +299,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         try c.encodeIfPresent(delaySigmaStart, forKey: .delaySigmaStart)
         try c.encode(delaySigmaFloor, forKey: .delaySigmaFloor)
         try c.encodeIfPresent(delaySigmaEpochs, forKey: .delaySigmaEpochs)
-        try c.encode(delayPositionSD, forKey: .delayPositionSD)
+        try c.encode(delayPositionSd, forKey: .delayPositionSd)
         try c.encode(positionLr, forKey: .positionLr)
         try c.encode(positionSchedule, forKey: .positionSchedule)
         try c.encodeIfPresent(lrSchedule, forKey: .lrSchedule)

@@ -47,6 +47,9 @@ extension ExperimentConfig {
     public enum Preset: String, Codable, Sendable, CaseIterable {
         /// The paper's basic model (time-constant-solutions.ipynb).
         case paperBasic = "paper-basic"
+        /// Learned synaptic delays in both layers (Quick_Start_Delay_DCLS.ipynb): no phase delays,
+        /// delays up to 30 ms, and the notebook's schedules (the defaults of `--delays dcls`).
+        case dcls
     }
 
     /// The configuration of a preset; options given explicitly are applied on top of it.
@@ -71,6 +74,11 @@ extension ExperimentConfig {
             c.offsetMode = .dataset
             c.earlyStop = false
             c.testWeights = .final  // no validation in the notebook: the weights after the last epoch
+        case .dcls:
+            c.delays = .dcls
+            c.phaseDelays = .none
+            c.maxDelayMs = 30
+            c.lr = 0.005  // the one-cycle peak: 5 x the notebook's LR of 0.001
         }
         return c
     }
@@ -94,6 +102,12 @@ extension ExperimentConfig {
         if envelope == .integral { parts.append("integral envelope") }
         if offsetMode != .epoch { parts.append("\(offsetMode.rawValue) phase offsets") }
         if !earlyStop { parts.append("no early stopping") }
+        if phaseDelays == .none { parts.append("no phase delays") }
+        if delays != .none {
+            parts.append("learned delays (\(delays.rawValue), up to \(maxDelayMs) ms: \(delayTaps) taps)")
+        }
+        if effectiveLRSchedule != .constant { parts.append("\(effectiveLRSchedule.rawValue) learning rate") }
+        if effectiveWeightInit != .notebook { parts.append("\(effectiveWeightInit.rawValue) initialisation") }
         return parts.isEmpty ? "the seed notebook's model" : parts.joined(separator: ", ")
     }
 }

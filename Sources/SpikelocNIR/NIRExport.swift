@@ -35,7 +35,7 @@ public enum NIRExport {
 
     /// The NIR graph of `network` for a reader that steps by `readerDtMs` milliseconds.
     /// Throws ``NIRError`` naming the feature NIR cannot express: an adaptive threshold, another
-    /// neuron model, a subtractive reset, recurrent weights, a max or last read-out.
+    /// neuron model, a subtractive reset, recurrent weights, learned synaptic delays, a max or last read-out.
     public static func graph(_ network: SpikingNetwork, readerDtMs: Double = 1) throws -> Result {
         guard readerDtMs > 0, readerDtMs.isFinite else { throw NIRError("--dt-ms must be positive and finite, got \(readerDtMs)") }
         let net = network.withEffectiveWeights
@@ -61,6 +61,9 @@ public enum NIRExport {
                            vThreshold: alphas.map { (1 - $0) * Double(lif.threshold) }, vReset: zeros(alphas.count)), lif, alphas)
         }
 
+        if net.hasDelays {
+            throw NIRError("the model has learned synaptic delays (DCLS), one per synapse; NIR's Delay node delays whole channels, so spikeloc does not export them. Export a model trained without --delays")
+        }
         let spiking = net.readout.kind == .spikeCount
         let names = names(layers: net.layers.count, spikingReadout: spiking)
         nodes["input"] = .input(shape: [Int64(net.inputs)])

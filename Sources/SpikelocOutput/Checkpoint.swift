@@ -149,11 +149,16 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
             var o = Adam(learningRate: config.positionLr)
             o.restore(step: step, moments: try moments(step: step, Trainer.isPosition))
             positionOptimizer = o
-            if let sigma = progress.delaySigma {
-                guard sigma.isFinite else { throw SafetensorsError("metadata spikeloc_progress: delay sigma \(sigma) is not finite") }
-                network.setDelaySigma(sigma)
-                best.setDelaySigma(sigma)
-            }
+            let sigma = progress.delaySigma ?? config.delaySigma(epoch: max(0, progress.epoch - 1))
+            guard sigma.isFinite else { throw SafetensorsError("metadata spikeloc_progress: delay sigma \(sigma) is not finite") }
+            network.setDelaySigma(sigma)
+            best.setDelaySigma(config.delaySigma(epoch: progress.bestEpoch ?? 0))  // the width when the copy was taken
+        }
+        if progress.epoch > 0 {  // the schedules' values of the last epoch, as the trainer left them
+            let schedule = config.weightSchedule(epoch: progress.epoch - 1)
+            optimizer.learningRate = schedule.lr
+            optimizer.beta1 = schedule.beta1
+            positionOptimizer?.learningRate = config.positionLearningRate(epoch: progress.epoch - 1)
         }
         var state = TrainingState(network: network, optimizer: optimizer, positionOptimizer: positionOptimizer)
         state.best = best

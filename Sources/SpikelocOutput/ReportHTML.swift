@@ -93,6 +93,9 @@ struct ReportHTML {
         ]
         if !m.learnedTauHiddenMs.isEmpty { rows.insert(("Learned hidden time constants", taus(m.learnedTauHiddenMs)), at: 8) }
         if !m.learnedTauOutputMs.isEmpty { rows.insert(("Learned output time constants", taus(m.learnedTauOutputMs)), at: 9) }
+        for d in m.learnedDelays {
+            rows.append(("Learned delays \(d.layer)", String(format: "mean %.2f ms, sd %.2f ms, range %.0f-%.0f ms", d.meanMs, d.stdMs, d.minMs, d.maxMs)))
+        }
         if m.spikelocVersion != SpikelocVersion.current {
             rows.append(("Report written by", "spikeloc \(SpikelocVersion.current)"))
         }

@@ -58,12 +58,36 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     public var learnedTauHiddenMs: [Float]
     /// Learned time constants of the output units in ms (empty unless learned).
     public var learnedTauOutputMs: [Float]
+    /// Learned delays of each delayed layer, input layer first (empty without delays).
+    public var learnedDelays: [DelayStatistics]
+
+    /// Summary of the learned delays (the evaluation kernel's integer delays) of one layer, ms.
+    public struct DelayStatistics: Codable, Equatable, Sendable {
+        /// "w1" (input to hidden) or "w2" (hidden to output).
+        public var layer: String
+        public var minMs: Double
+        public var maxMs: Double
+        public var meanMs: Double
+        /// Sample standard deviation.
+        public var stdMs: Double
+
+        /// The statistics of `synapse`'s delays at time step `dtMs`.
+        public init(layer: String, synapse: DelaySynapse, dtMs: Double) {
+            let delays = synapse.integerDelays.map { Double($0) * dtMs }
+            self.layer = layer
+            minMs = delays.min() ?? 0
+            maxMs = delays.max() ?? 0
+            let summary = Summary(delays)
+            meanMs = summary.mean
+            stdMs = summary.std
+        }
+    }
 
     private enum CodingKeys: String, CodingKey {
         case formatVersion, spikelocVersion, seed, threads, epochsRun, bestEpoch, earlyStopEpoch, testedWeights
         case trainLoss, validationLoss, epochSeconds, chanceAccuracy, trainAccuracy, trainAbsErrorDeg
         case testAccuracy, testAccuracyStd, testAbsErrorDeg, testSets, testAccuracies, trainConfusion, testConfusion, wallSeconds
-        case trainMidpointErrorDeg, testMidpointErrorDeg, variant, learnedTauHiddenMs, learnedTauOutputMs
+        case trainMidpointErrorDeg, testMidpointErrorDeg, variant, learnedTauHiddenMs, learnedTauOutputMs, learnedDelays
     }
 
     /// Decodes `metrics.json`: a missing key (a file from a version that did not record it) takes
@@ -102,6 +126,7 @@ public struct RunMetrics: Codable, Equatable, Sendable {
         variant = try value(.variant, "")
         learnedTauHiddenMs = try value(.learnedTauHiddenMs, [])
         learnedTauOutputMs = try value(.learnedTauOutputMs, [])
+        learnedDelays = try value(.learnedDelays, [])
     }
 
     /// Encodes every value and the ``SpikelocFormat/version``.
@@ -134,6 +159,7 @@ public struct RunMetrics: Codable, Equatable, Sendable {
         try c.encode(variant, forKey: .variant)
         try c.encode(learnedTauHiddenMs, forKey: .learnedTauHiddenMs)
         try c.encode(learnedTauOutputMs, forKey: .learnedTauOutputMs)
+        try c.encode(learnedDelays, forKey: .learnedDelays)
     }
 
     /// The metrics of a finished run.
@@ -147,6 +173,8 @@ public struct RunMetrics: Codable, Equatable, Sendable {
         let tested = network ?? state.network
         learnedTauHiddenMs = config.learnTau ? tested.layers[0].tau.values : []
         learnedTauOutputMs = config.learnTau ? tested.readout.tau.values : []
+        learnedDelays = [tested.layers[0].delays.map { DelayStatistics(layer: "w1", synapse: $0, dtMs: config.dtMs) },
+                         tested.readout.delays.map { DelayStatistics(layer: "w2", synapse: $0, dtMs: config.dtMs) }].compactMap { $0 }
         seed = config.seed
         self.threads = threads
         epochsRun = state.epoch

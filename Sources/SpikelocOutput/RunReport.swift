@@ -73,6 +73,24 @@ public enum RunReport {
                 fileName: "fig7-weights.svg", heading: "7. Weights",
                 caption: "Effective input (w1) and output (w2) weights, hidden units in the order of figure 5.",
                 figure: WeightFigure.make(data)),
-        ]
+        ] + delayFigures(data)
+    }
+
+    /// Figures 8 and 9 of a model with learned delays.
+    private static func delayFigures(_ data: ReportData) -> [ReportFigure] {
+        let projections = DelayFigures.projections(data)
+        guard !projections.isEmpty else { return [] }
+        let fields = projections.enumerated().map { k, p in
+            ReportFigure(
+                fileName: "fig8\(k == 0 ? "a" : "b")-delays-\(k == 0 ? "input" : "output").svg",
+                heading: "8. Learned delays, \(p.title)",
+                caption: "Receptive fields as in the paper: the delay (ms, the evaluation kernel's integer delay) of every synapse "
+                    + "onto a few \(p.post)s against the presynaptic unit, red for positive and blue for negative weights.",
+                figure: DelayFigures.receptiveFields(p))
+        }
+        return fields + [ReportFigure(
+            fileName: "fig9-delay-histograms.svg", heading: "9. Delay histograms",
+            caption: "How many synapses of each delayed layer have each delay.",
+            figure: DelayFigures.histograms(projections, dtMs: data.config.dtMs))]
     }
 }

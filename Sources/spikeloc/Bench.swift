@@ -15,6 +15,8 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Run every network on the generic driver, even the notebook's (to compare it with the hand-tuned kernel).")
     var generic = false
+    @Option(parsing: .unconditional, help: "With delays: time every epoch at this Gaussian width (15 is the first epoch's, 0.23 the last ones').")
+    var delaySigma: Double?
 
     struct Result: Codable {
         var stimulusMs: Double
@@ -28,6 +30,8 @@ struct Bench: ParsableCommand {
         var anfPerEar: Int
         var batchSize: Int
         var kernel: String
+        var delays: String
+        var delaySigma: Double?
     }
 
     func run() throws {
@@ -38,6 +42,12 @@ struct Bench: ParsableCommand {
             let threads = try threading.count()
             var config = try experiment.config(threads: threads)
             config.earlyStopAfter = Int.max / 2  // never stop early while timing
+            if let delaySigma {
+                guard config.delays != .none else { throw ConfigError(option: "--delay-sigma", message: "needs --delays (or --preset dcls)") }
+                config.delaySigmaStart = delaySigma
+                config.delaySigmaEpochs = 0
+                try config.validateValues()
+            }
             let exp = Experiment(config)
             let engine = NetworkEngine(threads: threads)
             engine.usesNotebookKernel = !generic
@@ -54,19 +64,21 @@ struct Bench: ParsableCommand {
                     raster = exp.stimulus.spikes(for: exp.trainingSet, offset: 0.1 * Double(e), threads: threads)
                     valRaster = exp.stimulus.spikes(for: exp.validationSet, offset: 0.2 * Double(e), threads: threads)
                 })
-                var network = state.network, adam = state.optimizer
+                var network = state.network, adam = state.optimizer, positionAdam = state.positionOptimizer
                 trainBatch.append(time {
                     for b in 0 ..< config.trainBatches {
                         let samples = Array(b * config.batchSize ..< (b + 1) * config.batchSize)
                         let r = engine.lossAndGradients(network, raster: raster, samples: samples,
                                                         labels: samples.map { trainLabels[$0] }, loss: exp.loss)
-                        adam.update(&network, gradients: r)
+                        adam.update(&network, gradients: r, where: { positionAdam == nil || !Trainer.isPosition($0) })
+                        positionAdam?.update(&network, gradients: r, where: Trainer.isPosition)
                     }
                 } / Double(config.trainBatches))
+                let evaluated = network.withDelayKernel(.max)
                 valBatch.append(time {
                     for b in 0 ..< config.validationBatches {
                         let samples = Array(b * config.batchSize ..< (b + 1) * config.batchSize)
-                        let s = engine.scores(network, raster: valRaster, samples: samples)
+                        let s = engine.scores(evaluated, raster: valRaster, samples: samples)
                         var loss = 0.0
                         for (k, n) in samples.enumerated() {
                             let logits = (0 ..< config.classes).map { config.outputScale * s.values[k * config.classes + $0] }
@@ -84,11 +96,13 @@ struct Bench: ParsableCommand {
                 stimulusMs: median(stimulus), trainBatchMs: median(trainBatch), valBatchMs: median(valBatch), epochMs: epochMs,
                 peakRssMb: Double(usage.ru_maxrss) / 1024, projected150EpochsS: epochMs * 150 / 1000, threads: threads,
                 hidden: config.hidden, anfPerEar: config.anfPerEar, batchSize: config.batchSize,
-                kernel: engine.runsNotebookKernel(state.network, loss: exp.loss) ? "notebook" : "generic")
+                kernel: engine.runsNotebookKernel(state.network, loss: exp.loss) ? "notebook" : "generic",
+                delays: config.delays.rawValue, delaySigma: state.network.delaySigma.map(Double.init))
             if json {
                 print(String(decoding: JSONFiles.encode(result), as: UTF8.self).replacingOccurrences(of: "\n", with: ""))
             } else {
-                print("spikeloc \(SpikelocVersion.current), \(threads) threads, hidden \(config.hidden), \(config.anfPerEar) fibres per ear, batch \(config.batchSize), \(result.kernel) kernel; medians of \(timedEpochs) epochs")
+                let delays = result.delaySigma.map { ", delays \(config.delays.rawValue) (\(config.delayTaps) taps, sigma \($0))" } ?? ""
+                print("spikeloc \(SpikelocVersion.current), \(threads) threads, hidden \(config.hidden), \(config.anfPerEar) fibres per ear, batch \(config.batchSize), \(result.kernel) kernel\(delays); medians of \(timedEpochs) epochs")
                 print(String(format: "stimulus rebuild (train + validation): %8.2f ms", result.stimulusMs))
                 print(String(format: "training batch (fwd + bwd + Adam):     %8.3f ms", result.trainBatchMs))
                 print(String(format: "validation batch (fwd + loss):         %8.3f ms", result.valBatchMs))

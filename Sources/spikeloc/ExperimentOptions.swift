@@ -17,6 +17,8 @@ struct StimulusOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "IPD classes over (-90, 90) degrees (default \(d.classes)).") var classes: Int?
     @Option(help: "Phase offsets: epoch (a new one every epoch, the seed's), dataset (one per data set, fixed: most community notebooks) or sample (one per sample, fixed).")
     var offsetMode: ExperimentConfig.OffsetMode?
+    @Option(help: "Phase delays of each ear's fibres: linear (linspace(0, pi/2), the seed's) or none (all 0, the DCLS notebook's).")
+    var phaseDelays: ExperimentConfig.PhaseDelays?
 
     func apply(to c: inout ExperimentConfig) {
         if let dtMs { c.dtMs = dtMs }
@@ -28,6 +30,7 @@ struct StimulusOptions: ParsableArguments {
         if let envelope { c.envelope = envelope }
         if let classes { c.classes = classes }
         if let offsetMode { c.offsetMode = offsetMode }
+        if let phaseDelays { c.phaseDelays = phaseDelays }
     }
 }
 
@@ -75,13 +78,60 @@ struct NetworkOptions: ParsableArguments {
     var setsTimeConstants: Bool { tauMs != nil || tauHiddenMs != nil || tauOutputMs != nil }
 }
 
+/// The options of learned synaptic delays (DCLS) and their training schedule.
+struct DelayOptions: ParsableArguments {
+    @Option(help: "Learned synaptic delays: none, dcls (both weight layers, the DCLS notebook's) or dcls-input (input layer only).")
+    var delays: ExperimentConfig.DelayMode?
+    @Option(parsing: .unconditional, help: "Longest learned delay in ms; kernels have max-delay / dt taps, made odd (default \(d.maxDelayMs)).")
+    var maxDelayMs: Double?
+    @Option(parsing: .unconditional, help: "Gaussian width of the delay kernels at the start, in steps (default: taps / 2, i.e. 15).")
+    var delaySigmaStart: Double?
+    @Option(parsing: .unconditional, help: "Width the schedule shrinks the Gaussian to (default \(d.delaySigmaFloor)).") var delaySigmaFloor: Double?
+    @Option(parsing: .unconditional, help: "Epochs over which the width shrinks geometrically (default: epochs / 4, i.e. 37).")
+    var delaySigmaEpochs: Int?
+    @Option(parsing: .unconditional, help: "Standard deviation of the initial delay positions in steps (default \(d.delayPositionSd)).")
+    var delayPositionSd: Double?
+    @Option(parsing: .unconditional, help: "Adam learning rate of the delay positions (default \(d.positionLr)).") var positionLr: Double?
+    @Option(help: "Positions' learning-rate schedule: cosine (annealed to 0 over the epochs, the notebook's) or constant.")
+    var positionSchedule: ExperimentConfig.PositionSchedule?
+    @Option(help: "Weights' learning-rate schedule: constant or one-cycle (peak --lr; default one-cycle with delays, else constant).")
+    var lrSchedule: ExperimentConfig.LRSchedule?
+    @Option(parsing: .unconditional, help: "One-cycle: share of the epochs rising to the peak (default \(d.oneCyclePctStart)).") var oneCyclePctStart: Double?
+    @Option(parsing: .unconditional, help: "One-cycle: peak / starting learning rate (default \(d.oneCycleDivFactor)).") var oneCycleDivFactor: Double?
+    @Option(parsing: .unconditional, help: "One-cycle: starting / final learning rate (default \(d.oneCycleFinalDivFactor)).")
+    var oneCycleFinalDivFactor: Double?
+    @Option(parsing: .unconditional, help: "One-cycle: Adam beta1 at the peak (default \(d.oneCycleBeta1Min)).") var oneCycleBeta1Min: Double?
+    @Option(parsing: .unconditional, help: "One-cycle: Adam beta1 at the start and end (default \(d.oneCycleBeta1Max)).") var oneCycleBeta1Max: Double?
+    @Option(help: "Weight initialisation: notebook (uniform +-1/sqrt(columns)) or kaiming (+-sqrt(6/inputs); default with delays).")
+    var weightInit: ExperimentConfig.WeightInit?
+
+    func apply(to c: inout ExperimentConfig) {
+        if let delays { c.delays = delays }
+        if let maxDelayMs { c.maxDelayMs = maxDelayMs }
+        if let delaySigmaStart { c.delaySigmaStart = delaySigmaStart }
+        if let delaySigmaFloor { c.delaySigmaFloor = delaySigmaFloor }
+        if let delaySigmaEpochs { c.delaySigmaEpochs = delaySigmaEpochs }
+        if let delayPositionSd { c.delayPositionSd = delayPositionSd }
+        if let positionLr { c.positionLr = positionLr }
+        if let positionSchedule { c.positionSchedule = positionSchedule }
+        if let lrSchedule { c.lrSchedule = lrSchedule }
+        if let oneCyclePctStart { c.oneCyclePctStart = oneCyclePctStart }
+        if let oneCycleDivFactor { c.oneCycleDivFactor = oneCycleDivFactor }
+        if let oneCycleFinalDivFactor { c.oneCycleFinalDivFactor = oneCycleFinalDivFactor }
+        if let oneCycleBeta1Min { c.oneCycleBeta1Min = oneCycleBeta1Min }
+        if let oneCycleBeta1Max { c.oneCycleBeta1Max = oneCycleBeta1Max }
+        if let weightInit { c.weightInit = weightInit }
+    }
+}
+
 /// The options that set an ``ExperimentConfig`` for training: a preset (or the seed notebook's
 /// configuration) with every given option applied on top.
 struct ExperimentOptions: ParsableArguments {
-    @Option(help: "Start from a preset: paper-basic (the paper's basic model). Options given explicitly override it.")
+    @Option(help: "Start from a preset: paper-basic (the paper's basic model) or dcls (learned delays, the DCLS notebook). Options given explicitly override it.")
     var preset: ExperimentConfig.Preset?
     @OptionGroup(title: "Stimulus") var stimulus: StimulusOptions
     @OptionGroup(title: "Network") var network: NetworkOptions
+    @OptionGroup(title: "Learned delays (DCLS)") var delayOptions: DelayOptions
     @Option(parsing: .unconditional, help: "Maximum number of training epochs (default \(d.epochs)).") var epochs: Int?
     @Option(parsing: .unconditional, help: "Adam learning rate (default \(d.lr)).") var lr: Double?
     @Option(parsing: .unconditional, help: "Samples per batch (default \(d.batchSize)).") var batchSize: Int?
@@ -114,6 +164,7 @@ struct ExperimentOptions: ParsableArguments {
         var c = preset.map(ExperimentConfig.preset) ?? ExperimentConfig()
         stimulus.apply(to: &c)
         network.apply(to: &c)
+        delayOptions.apply(to: &c)
         if let epochs { c.epochs = epochs }
         if let lr { c.lr = lr }
         if let batchSize { c.batchSize = batchSize }
@@ -157,6 +208,11 @@ extension ExperimentConfig.OffsetMode: ExpressibleByArgument {}
 extension ExperimentConfig.DaleMaskKind: ExpressibleByArgument {}
 extension ExperimentConfig.Excitatory: ExpressibleByArgument {}
 extension ExperimentConfig.Preset: ExpressibleByArgument {}
+extension ExperimentConfig.PhaseDelays: ExpressibleByArgument {}
+extension ExperimentConfig.DelayMode: ExpressibleByArgument {}
+extension ExperimentConfig.PositionSchedule: ExpressibleByArgument {}
+extension ExperimentConfig.LRSchedule: ExpressibleByArgument {}
+extension ExperimentConfig.WeightInit: ExpressibleByArgument {}
 extension SpikeTiming: ExpressibleByArgument {}
 extension ResetRule: ExpressibleByArgument {}
 extension Readout.Kind: ExpressibleByArgument {}

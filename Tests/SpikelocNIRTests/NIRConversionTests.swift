@@ -116,6 +116,11 @@ final class NIRConversionTests: XCTestCase {
         XCTAssertTrue(refusal(net(LIFNeuron(timing: .current), readout: .max)).contains("read-out 'max'"))
         XCTAssertTrue(refusal(net(LIFNeuron(timing: .current), readout: .last)).contains("read-out 'last'"))
         XCTAssertEqual(refusal(net(LIFNeuron(timing: .current), readout: .mean)), "exported")
+        let delayed = SpikingNetwork(
+            inputs: 6, layers: [SpikingLayer(neuron: LIFNeuron(timing: .current), weights: w1, tauMs: [5],
+                                             delays: DelaySynapse(positions: Matrix(rows: 6, columns: 3), taps: 5, sigma: 1))],
+            readout: Readout(kind: .sum, weights: w2, tauMs: [5]), steps: 10, dtMs: 1)
+        XCTAssertTrue(refusal(delayed).contains("learned synaptic delays"))
     }
 
     /// The exported graph simulated as the importers do (forward Euler with the reader's step,

@@ -172,6 +172,10 @@ final class LegacyFormatTests: XCTestCase {
         c.adaptiveThreshold = 1; c.thresholdTauMs = 8; c.readout = .max; c.w1Bound = 0.3; c.w2Bound = 0.4
         c.ratePenalty = 2; c.penaltyRateMinHz = 90; c.penaltyRateMaxHz = 190; c.hiddenDropout = 0.2; c.earlyStop = false
         c.preset = .paperBasic
+        c.phaseDelays = .none; c.delays = .dclsInput; c.maxDelayMs = 20; c.delaySigmaStart = 9; c.delaySigmaFloor = 0.3
+        c.delaySigmaEpochs = 12; c.delayPositionSd = 0.7; c.positionLr = 0.2; c.positionSchedule = .constant; c.lrSchedule = .oneCycle
+        c.oneCyclePctStart = 0.4; c.oneCycleDivFactor = 20; c.oneCycleFinalDivFactor = 1000; c.oneCycleBeta1Min = 0.8
+        c.oneCycleBeta1Max = 0.9; c.weightInit = .kaiming
         let json = JSONFiles.encode(c)
         XCTAssertEqual(try JSONFiles.decode(ExperimentConfig.self, from: json), c)
         let keys = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any]).keys

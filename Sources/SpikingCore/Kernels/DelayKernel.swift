@@ -1,8 +1,13 @@
 /// A delayed projection (``DelaySynapse``) laid out for ``GenericKernel``: for every input `i` one
 /// block of `taps x stride` floats whose row `d` holds the kernels `K_ij[d]` of delay `d` for all
 /// post-synaptic units `j` (padded to `stride`). A spike of input `i` at step `t` adds the block
-/// to the current rows `t ..< t + taps`, which are contiguous: one long vector add per spike. The
-/// backward pass mirrors it. The loops that touch memory through pointers are in this file.
+/// to the current rows `t ..< t + taps`.
+///
+/// Spiking inputs are processed input by input (the block stays in L1): each current row sums the
+/// input's spikes inside its window in registers and is written once, and the backward pass sums
+/// the gradient rows at each delay over the input's spike times in registers. The
+/// ``DelaySynapse/Kernel-swift.enum/max`` kernel (evaluation) has one tap per connection and adds
+/// single weights instead of blocks. The loops that touch memory through pointers are in this file.
 struct DelayKernel: @unchecked Sendable {
     let synapse: DelaySynapse
     let inputs: Int
@@ -16,6 +21,11 @@ struct DelayKernel: @unchecked Sendable {
     let tapWeights: [Float]
     /// The kernels by delay, `[inputs][taps][stride]`.
     let blocks: [Float]
+    /// The ``DelaySynapse/Kernel-swift.enum/max`` kernel's one tap: each connection's delay (steps),
+    /// `[inputs, neurons]` (empty for the Gaussian kernel).
+    let delays: [Int]
+    /// The ``DelaySynapse/Kernel-swift.enum/max`` kernel's one tap: its weight, `[inputs, neurons]`.
+    let singleTaps: [Float]
 
     /// Floats per input's block.
     var blockSize: Int { taps * stride }
@@ -47,6 +57,50 @@ struct DelayKernel: @unchecked Sendable {
         }
         tapWeights = x
         blocks = k
+        if synapse.kernel == .max {
+            delays = positions.map { synapse.integerDelay(position: $0) }
+            singleTaps = weights.map { $0 * DelaySynapse.maxTapWeight }
+        } else {
+            delays = []
+            singleTaps = []
+        }
+    }
+
+    /// The steps at which each input spikes, in increasing order: `times[starts[i] ..< starts[i + 1]]`.
+    struct SpikeTimes {
+        var starts: [Int]
+        var times: [Int32]
+
+        init(bits: UnsafePointer<UInt64>, wordsPerStep: Int, steps: Int, inputs: Int) {
+            var counts = [Int](repeating: 0, count: inputs + 1)
+            for t in 0 ..< steps {
+                for w in 0 ..< wordsPerStep {
+                    var b = bits[t &* wordsPerStep &+ w]
+                    while b != 0 {
+                        counts[w &* 64 &+ b.trailingZeroBitCount &+ 1] &+= 1
+                        b &= b &- 1
+                    }
+                }
+            }
+            for i in 0 ..< inputs { counts[i + 1] &+= counts[i] }
+            starts = counts
+            var next = counts
+            var times = [Int32](repeating: 0, count: counts[inputs])
+            times.withUnsafeMutableBufferPointer { out in
+                for t in 0 ..< steps {
+                    for w in 0 ..< wordsPerStep {
+                        var b = bits[t &* wordsPerStep &+ w]
+                        while b != 0 {
+                            let i = w &* 64 &+ b.trailingZeroBitCount
+                            out[next[i]] = Int32(truncatingIfNeeded: t)
+                            next[i] &+= 1
+                            b &= b &- 1
+                        }
+                    }
+                }
+            }
+            self.times = times
+        }
     }
 
     /// Rows of a block that land inside `steps` when the spike is at step `t`.
@@ -57,21 +111,93 @@ struct DelayKernel: @unchecked Sendable {
 
     /// `current[t + d, :] += K_i[d, :]` for every input `i` spiking at `t` (bits, `steps` rows of `stride`).
     func spread(bits: UnsafePointer<UInt64>, wordsPerStep: Int, steps: Int, into current: UnsafeMutablePointer<Float>) {
-        blocks.withUnsafeBufferPointer { kp in
-            let k = kp.baseAddress!
-            for t in 0 ..< steps {
-                let n = rows(from: t, steps: steps) &* stride
-                let row = current + t &* stride
-                let words = bits + t &* wordsPerStep
-                for w in 0 ..< wordsPerStep {
-                    var b = words[w]
-                    while b != 0 {
-                        let i = w &* 64 &+ b.trailingZeroBitCount
-                        GenericKernel.add(k + i &* blockSize, into: row, count: n)
-                        b &= b &- 1
+        let spikes = SpikeTimes(bits: bits, wordsPerStep: wordsPerStep, steps: steps, inputs: inputs)
+        spikes.times.withUnsafeBufferPointer { tp in
+            if synapse.kernel == .max {
+                delays.withUnsafeBufferPointer { dp in
+                    singleTaps.withUnsafeBufferPointer { wp in
+                        for i in 0 ..< inputs {
+                            for k in spikes.starts[i] ..< spikes.starts[i + 1] {
+                                let t = Int(tp[k])
+                                for j in 0 ..< neurons {
+                                    let row = t &+ dp[i &* neurons &+ j]
+                                    if row < steps { current[row &* stride &+ j] += wp[i &* neurons &+ j] }
+                                }
+                            }
+                        }
+                    }
+                }
+                return
+            }
+            blocks.withUnsafeBufferPointer { kp in
+                for i in 0 ..< inputs where spikes.starts[i + 1] > spikes.starts[i] {
+                    let times = tp.baseAddress! + spikes.starts[i], count = spikes.starts[i + 1] &- spikes.starts[i]
+                    let block = kp.baseAddress! + i &* blockSize
+                    var column = 0
+                    while column &+ 32 <= stride {
+                        spreadColumns32(times: times, count: count, block: block + column, steps: steps,
+                                      into: current + column)
+                        column &+= 32
+                    }
+                    while column < stride {
+                        spreadColumns8(times: times, count: count, block: block + column, steps: steps,
+                                      into: current + column)
+                        column &+= 8
                     }
                 }
             }
+        }
+    }
+
+    /// One input's spikes, one column block of 32 lanes (four registers): every current row in
+    /// reach of a spike gets the sum over the spikes in its window, `sum_k K[t - t_k]`, added once.
+    @inline(__always)
+    private func spreadColumns32(times: UnsafePointer<Int32>, count: Int, block: UnsafePointer<Float>, steps: Int,
+                                 into current: UnsafeMutablePointer<Float>) {
+        var first = 0
+        var t = Int(times[0])
+        let end = Swift.min(Int(times[count &- 1]) &+ taps, steps)
+        while t < end {
+            while first < count && Int(times[first]) &+ taps <= t { first &+= 1 }
+            if Int(times[first]) > t { t = Int(times[first]); continue }  // a gap longer than the kernel
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var k = first
+            while k < count && Int(times[k]) <= t {
+                let r = UnsafeRawPointer(block + (t &- Int(times[k])) &* stride)
+                a0 += r.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+                a1 += r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                a2 += r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                a3 += r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                k &+= 1
+            }
+            let row = UnsafeMutableRawPointer(current + t &* stride)
+            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self) + a0, toByteOffset: 0, as: SIMD8<Float>.self)
+            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + a1, toByteOffset: 32, as: SIMD8<Float>.self)
+            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self) + a2, toByteOffset: 64, as: SIMD8<Float>.self)
+            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self) + a3, toByteOffset: 96, as: SIMD8<Float>.self)
+            t &+= 1
+        }
+    }
+
+    /// ``spreadColumns32(times:count:block:steps:into:)`` for a block of 8 lanes.
+    @inline(__always)
+    private func spreadColumns8(times: UnsafePointer<Int32>, count: Int, block: UnsafePointer<Float>, steps: Int,
+                                into current: UnsafeMutablePointer<Float>) {
+        var first = 0
+        var t = Int(times[0])
+        let end = Swift.min(Int(times[count &- 1]) &+ taps, steps)
+        while t < end {
+            while first < count && Int(times[first]) &+ taps <= t { first &+= 1 }
+            if Int(times[first]) > t { t = Int(times[first]); continue }
+            var a0 = SIMD8<Float>()
+            var k = first
+            while k < count && Int(times[k]) <= t {
+                a0 += UnsafeRawPointer(block + (t &- Int(times[k])) &* stride).loadUnaligned(as: SIMD8<Float>.self)
+                k &+= 1
+            }
+            let row = UnsafeMutableRawPointer(current + t &* stride)
+            row.storeBytes(of: row.loadUnaligned(as: SIMD8<Float>.self) + a0, as: SIMD8<Float>.self)
+            t &+= 1
         }
     }
 
@@ -87,7 +213,12 @@ struct DelayKernel: @unchecked Sendable {
                     for i in 0 ..< inputs {
                         let xi = xp[t &* inputs &+ i]
                         guard xi != 0 else { continue }
-                        if xi == 1 {
+                        if synapse.kernel == .max {
+                            for j in 0 ..< neurons {
+                                let target = t &+ delays[i &* neurons &+ j]
+                                if target < steps { current[target &* stride &+ j] += xi * singleTaps[i &* neurons &+ j] }
+                            }
+                        } else if xi == 1 {
                             GenericKernel.add(k + i &* blockSize, into: row, count: n)
                         } else {
                             GenericKernel.add(k + i &* blockSize, times: xi, into: row, count: n)
@@ -103,18 +234,67 @@ struct DelayKernel: @unchecked Sendable {
     /// `gradKernel_i[d, :] += gradCurrent[t + d, :]` for every input `i` spiking at `t`.
     func collect(bits: UnsafePointer<UInt64>, wordsPerStep: Int, steps: Int, gradCurrent: UnsafePointer<Float>,
                  into gradKernel: UnsafeMutablePointer<Float>) {
-        for t in 0 ..< steps {
-            let n = rows(from: t, steps: steps) &* stride
-            let g = gradCurrent + t &* stride
-            let words = bits + t &* wordsPerStep
-            for w in 0 ..< wordsPerStep {
-                var b = words[w]
-                while b != 0 {
-                    let i = w &* 64 &+ b.trailingZeroBitCount
-                    GenericKernel.add(g, into: gradKernel + i &* blockSize, count: n)
-                    b &= b &- 1
+        let spikes = SpikeTimes(bits: bits, wordsPerStep: wordsPerStep, steps: steps, inputs: inputs)
+        spikes.times.withUnsafeBufferPointer { tp in
+            for i in 0 ..< inputs where spikes.starts[i + 1] > spikes.starts[i] {
+                let times = tp.baseAddress! + spikes.starts[i], count = spikes.starts[i + 1] &- spikes.starts[i]
+                let block = gradKernel + i &* blockSize
+                var column = 0
+                while column &+ 32 <= stride {
+                    collectColumns32(times: times, count: count, gradCurrent: gradCurrent + column, steps: steps,
+                                   into: block + column)
+                    column &+= 32
+                }
+                while column < stride {
+                    collectColumns8(times: times, count: count, gradCurrent: gradCurrent + column, steps: steps,
+                                   into: block + column)
+                    column &+= 8
                 }
             }
+        }
+    }
+
+    /// One input's spikes, one column block of 32 lanes: `gradKernel[d] += sum_k gradCurrent[t_k + d]`
+    /// for every delay, summed in registers.
+    @inline(__always)
+    private func collectColumns32(times: UnsafePointer<Int32>, count: Int, gradCurrent: UnsafePointer<Float>, steps: Int,
+                                  into block: UnsafeMutablePointer<Float>) {
+        for d in 0 ..< taps {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var k = 0
+            while k < count {
+                let t = Int(times[k]) &+ d
+                if t >= steps { break }  // times increase
+                let r = UnsafeRawPointer(gradCurrent + t &* stride)
+                a0 += r.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+                a1 += r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                a2 += r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                a3 += r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                k &+= 1
+            }
+            let row = UnsafeMutableRawPointer(block + d &* stride)
+            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self) + a0, toByteOffset: 0, as: SIMD8<Float>.self)
+            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + a1, toByteOffset: 32, as: SIMD8<Float>.self)
+            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self) + a2, toByteOffset: 64, as: SIMD8<Float>.self)
+            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self) + a3, toByteOffset: 96, as: SIMD8<Float>.self)
+        }
+    }
+
+    /// ``collectColumns32(times:count:gradCurrent:steps:into:)`` for a block of 8 lanes.
+    @inline(__always)
+    private func collectColumns8(times: UnsafePointer<Int32>, count: Int, gradCurrent: UnsafePointer<Float>, steps: Int,
+                                 into block: UnsafeMutablePointer<Float>) {
+        for d in 0 ..< taps {
+            var a0 = SIMD8<Float>()
+            var k = 0
+            while k < count {
+                let t = Int(times[k]) &+ d
+                if t >= steps { break }
+                a0 += UnsafeRawPointer(gradCurrent + t &* stride).loadUnaligned(as: SIMD8<Float>.self)
+                k &+= 1
+            }
+            let row = UnsafeMutableRawPointer(block + d &* stride)
+            row.storeBytes(of: row.loadUnaligned(as: SIMD8<Float>.self) + a0, as: SIMD8<Float>.self)
         }
     }
 
@@ -166,17 +346,28 @@ struct DelayKernel: @unchecked Sendable {
         return (gw, gp)
     }
 
-    /// `sum_j a[j] b[j]`, eight lanes at a time.
+    /// `sum_j a[j] b[j]` for `count` a multiple of eight, in four independent eight-lane sums
+    /// (added up at the end), so that the multiply-adds overlap instead of waiting on each other.
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        var acc = SIMD8<Float>.zero
-        var j = 0
-        while j &+ 8 <= count {
-            acc += UnsafeRawPointer(a + j).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + j).loadUnaligned(as: SIMD8<Float>.self)
-            j &+= 8
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+        var byte = 0
+        let bytes = count &* 4
+        while byte &+ 128 <= bytes {
+            s0 += ra.loadUnaligned(fromByteOffset: byte, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: byte, as: SIMD8<Float>.self)
+            s1 += ra.loadUnaligned(fromByteOffset: byte &+ 32, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: byte &+ 32, as: SIMD8<Float>.self)
+            s2 += ra.loadUnaligned(fromByteOffset: byte &+ 64, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: byte &+ 64, as: SIMD8<Float>.self)
+            s3 += ra.loadUnaligned(fromByteOffset: byte &+ 96, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: byte &+ 96, as: SIMD8<Float>.self)
+            byte &+= 128
         }
-        var s = acc.sum()
-        while j < count { s += a[j] * b[j]; j &+= 1 }
-        return s
+        while byte < bytes {
+            s0 += ra.loadUnaligned(fromByteOffset: byte, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: byte, as: SIMD8<Float>.self)
+            byte &+= 32
+        }
+        return ((s0 + s1) + (s2 + s3)).sum()
     }
 }

@@ -9,7 +9,8 @@ import Foundation
 /// is `K[d] = w * X[taps - 1 - d]` with, at tap `k`,
 ///
 /// - ``Kernel-swift.enum/gauss`` (training): `X[k] = G[k] / (sum_k G[k] + 1e-7)`,
-///   `G[k] = exp(-((k - p - m) / (|sigma| + 0.27))^2 / 2)`;
+///   `G[k] = exp(-((k - p - m) / (|sigma| + 0.27))^2 / 2)`, with taps whose `G[k]` is below
+///   float32 resolution of the sum (`2^-24 sum_k G[k]`) set to zero;
 /// - ``Kernel-swift.enum/max`` (evaluation): one tap at `k = clamp(round(p), -m, m) + m`, i.e. an
 ///   integer delay `d = m - clamp(round(p), -m, m)`, of weight `1 / (1 + 1e-7)` in float32.
 ///
@@ -83,8 +84,10 @@ public struct DelaySynapse: Equatable, Sendable {
                 out[taps - 1 - k] = g
                 sum += g
             }
-            let norm = sum + 1e-7
-            for d in 0 ..< taps { out[d] /= norm }
+            // Taps below float32 resolution of the sum change no sum they enter; they are set to
+            // zero, which keeps subnormal numbers (very slow arithmetic) out of the kernels.
+            let negligible = sum * 0x1p-24, norm = sum + 1e-7
+            for d in 0 ..< taps { out[d] = out[d] < negligible ? 0 : out[d] / norm }
         }
     }
 
