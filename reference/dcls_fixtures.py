@@ -72,6 +72,8 @@ CASES = [
     dict(name="taps35", taps=35, version="gauss", sigma=2.0, positions=("uniform", 17.0)),
     dict(name="input-delayed", taps=31, version="gauss", sigma=3.0, positions=("uniform", 15.0),
          layers_delayed="input"),
+    # a Gaussian of width |sigma| + 0.27 = 1.07 spans about 13 taps (spikeloc's 16-tap windows)
+    dict(name="notebook-mid", taps=31, version="gauss", sigma=0.8, positions=("uniform", 15.0)),
 ]
 
 # 'max' case: exact half-integers (torch.round: half to even) and values beyond +-15

@@ -62,6 +62,12 @@ final class DelayParityTests: XCTestCase {
         XCTAssertEqual(Set(f.cases.map(\.taps)), [5, 25, 31, 35])
         XCTAssertTrue(f.cases.contains { $0.layersDelayed == "input" && $0.p2 == nil })
         XCTAssertTrue(f.cases.contains { $0.sigma == 15 && $0.taps == 31 && $0.inputs == 200 })
+        // both layouts of the engine: full blocks (wide kernels) and windows of 8 and 16 taps (narrow)
+        let spans = Dictionary(uniqueKeysWithValues: f.cases.map { ($0.name, Self.network($0).layers[0].delays!.nonZeroTapSpan) })
+        XCTAssertEqual(spans["notebook-early"], 31)
+        XCTAssertLessThanOrEqual(spans["notebook-late"]!, 8)
+        XCTAssertTrue((9 ... 16).contains(spans["notebook-mid"]!), "\(spans)")
+        XCTAssertEqual(Self.network(f.cases.first { $0.name == "notebook-mid" }!).readout.delays!.nonZeroTapSpan, spans["notebook-mid"])
         for c in f.cases {
             XCTAssertGreaterThan(c.minMargin, 1e-4, c.name)
             XCTAssertTrue(c.hiddenSpikeCounts.allSatisfy { $0 > 0 }, c.name)

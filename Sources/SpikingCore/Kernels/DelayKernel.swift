@@ -26,6 +26,13 @@ struct DelayKernel: @unchecked Sendable {
     let delays: [Int]
     /// The ``DelaySynapse/Kernel-swift.enum/max`` kernel's one tap: its weight, `[inputs, neurons]`.
     let singleTaps: [Float]
+    /// Narrow Gaussian kernels: the taps per connection (8 or 16) that hold all its non-zero taps,
+    /// or 0 when the kernels are wide (then the blocks are used).
+    let window: Int
+    /// Narrow kernels: the first delay of each connection's window, `[inputs, neurons]`.
+    let windowStart: [Int]
+    /// Narrow kernels: each connection's kernel over its window, `[inputs][neurons][window]`.
+    let windowed: [Float]
 
     /// Floats per input's block.
     var blockSize: Int { taps * stride }
@@ -63,6 +70,31 @@ struct DelayKernel: @unchecked Sendable {
         } else {
             delays = []
             singleTaps = []
+        }
+        // Narrow Gaussians (late in training) touch a few delays each: a window per connection
+        // then replaces the full block (a few vector operations per spike instead of `taps`).
+        var span = 0, starts = [Int](repeating: 0, count: inputs * neurons)
+        if synapse.kernel == .gauss {
+            for c in 0 ..< inputs * neurons {
+                let row = x[c * taps ..< (c + 1) * taps]
+                guard let lo = row.firstIndex(where: { $0 != 0 }), let hi = row.lastIndex(where: { $0 != 0 }) else { continue }
+                starts[c] = lo - c * taps
+                span = Swift.max(span, hi - lo + 1)
+            }
+        }
+        let width = span <= 8 ? 8 : 16
+        if synapse.kernel == .gauss, span <= 16, width < taps, neurons * width <= taps * stride {
+            window = width
+            windowStart = starts
+            var w = [Float](repeating: 0, count: inputs * neurons * width)
+            for c in 0 ..< inputs * neurons {
+                for m in 0 ..< width where starts[c] + m < taps { w[c * width + m] = weights[c] * x[c * taps + starts[c] + m] }
+            }
+            windowed = w
+        } else {
+            window = 0
+            windowStart = []
+            windowed = []
         }
     }
 
@@ -127,6 +159,10 @@ struct DelayKernel: @unchecked Sendable {
                         }
                     }
                 }
+                return
+            }
+            if window > 0 {
+                spreadWindows(spikes, times: tp.baseAddress!, steps: steps, into: current)
                 return
             }
             blocks.withUnsafeBufferPointer { kp in
@@ -204,6 +240,7 @@ struct DelayKernel: @unchecked Sendable {
     /// `current[t + d, :] += x[t, i] K_i[d, :]` for every non-zero `x[t, i]` (`x` is `steps x inputs`).
     func spread(dense x: [Float], steps: Int, into current: UnsafeMutablePointer<Float>) {
         precondition(x.count == steps * inputs, "DelayKernel: \(x.count) inputs for \(steps) x \(inputs)")
+        if window > 0 { return spreadWindows(dense: x, steps: steps, into: current) }
         blocks.withUnsafeBufferPointer { kp in
             x.withUnsafeBufferPointer { xp in
                 let k = kp.baseAddress!
@@ -236,6 +273,10 @@ struct DelayKernel: @unchecked Sendable {
                  into gradKernel: UnsafeMutablePointer<Float>) {
         let spikes = SpikeTimes(bits: bits, wordsPerStep: wordsPerStep, steps: steps, inputs: inputs)
         spikes.times.withUnsafeBufferPointer { tp in
+            if window > 0 {
+                collectWindows(spikes, times: tp.baseAddress!, steps: steps, gradCurrent: gradCurrent, into: gradKernel)
+                return
+            }
             for i in 0 ..< inputs where spikes.starts[i + 1] > spikes.starts[i] {
                 let times = tp.baseAddress! + spikes.starts[i], count = spikes.starts[i + 1] &- spikes.starts[i]
                 let block = gradKernel + i &* blockSize
@@ -303,6 +344,7 @@ struct DelayKernel: @unchecked Sendable {
     func collect(dense x: [Float], steps: Int, gradCurrent: UnsafePointer<Float>, into gradKernel: UnsafeMutablePointer<Float>,
                  gradX: UnsafeMutablePointer<Float>?) {
         precondition(x.count == steps * inputs, "DelayKernel: \(x.count) inputs for \(steps) x \(inputs)")
+        if window > 0 { return collectWindows(dense: x, steps: steps, gradCurrent: gradCurrent, into: gradKernel, gradX: gradX) }
         blocks.withUnsafeBufferPointer { kp in
             x.withUnsafeBufferPointer { xp in
                 let k = kp.baseAddress!
@@ -332,8 +374,15 @@ struct DelayKernel: @unchecked Sendable {
                 column.withUnsafeMutableBufferPointer { col in
                     for i in 0 ..< inputs {
                         for j in 0 ..< neurons {
-                            for d in 0 ..< taps { col[d] = g[(i &* taps &+ d) &* stride &+ j] }
                             let c = i &* neurons &+ j
+                            if window > 0 {  // taps outside the window have zero weight: their gradient is not needed
+                                for d in 0 ..< taps { col[d] = 0 }
+                                for m in 0 ..< window where windowStart[c] &+ m < taps {
+                                    col[windowStart[c] &+ m] = g[c &* window &+ m]
+                                }
+                            } else {
+                                for d in 0 ..< taps { col[d] = g[(i &* taps &+ d) &* stride &+ j] }
+                            }
                             let r = synapse.chain(gradKernel: col.baseAddress!, tapWeights: x.baseAddress! + c &* taps,
                                                   weight: weights[c], position: positions[c])
                             gw[c] = r.weight
@@ -344,6 +393,142 @@ struct DelayKernel: @unchecked Sendable {
             }
         }
         return (gw, gp)
+    }
+
+    // MARK: narrow kernels (windows)
+
+    /// Rows of the neuron-major scratch layout: room for a window past the last step.
+    private func windowRows(steps: Int) -> Int { steps &+ taps &+ window }
+
+    /// `current[t, :] += scratch[:, t]`: the neuron-major sums back into the step-major rows.
+    private func addTransposed(_ scratch: UnsafePointer<Float>, rows: Int, steps: Int, into current: UnsafeMutablePointer<Float>) {
+        for t in 0 ..< steps {
+            for j in 0 ..< neurons { current[t &* stride &+ j] += scratch[j &* rows &+ t] }
+        }
+    }
+
+    /// `row[0 ..< window] += v` as one or two eight-lane vectors.
+    @inline(__always)
+    private func addWindow(_ v: UnsafePointer<Float>, scale: Float, into row: UnsafeMutablePointer<Float>) {
+        let src = UnsafeRawPointer(v), dst = UnsafeMutableRawPointer(row)
+        dst.storeBytes(of: dst.loadUnaligned(as: SIMD8<Float>.self) + scale * src.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+        if window == 16 {
+            dst.storeBytes(of: dst.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                + scale * src.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
+        }
+    }
+
+    /// Narrow kernels, spiking inputs: each spike adds each connection's window to the
+    /// post-synaptic unit's current at the window's delays (neuron-major, then transposed).
+    private func spreadWindows(_ spikes: SpikeTimes, times: UnsafePointer<Int32>, steps: Int, into current: UnsafeMutablePointer<Float>) {
+        let rows = windowRows(steps: steps)
+        var scratch = [Float](repeating: 0, count: neurons * rows)
+        scratch.withUnsafeMutableBufferPointer { sp in
+            windowed.withUnsafeBufferPointer { wp in
+                windowStart.withUnsafeBufferPointer { lp in
+                    let out = sp.baseAddress!
+                    for i in 0 ..< inputs {
+                        let first = spikes.starts[i], last = spikes.starts[i + 1]
+                        guard last > first else { continue }
+                        for j in 0 ..< neurons {
+                            let c = i &* neurons &+ j
+                            let kernel = wp.baseAddress! + c &* window, row = out + (j &* rows &+ lp[c])
+                            for k in first ..< last { addWindow(kernel, scale: 1, into: row + Int(times[k])) }
+                        }
+                    }
+                    addTransposed(UnsafePointer(out), rows: rows, steps: steps, into: current)
+                }
+            }
+        }
+    }
+
+    /// Narrow kernels, dense inputs (the layer below's spikes, possibly scaled by dropout).
+    private func spreadWindows(dense x: [Float], steps: Int, into current: UnsafeMutablePointer<Float>) {
+        let rows = windowRows(steps: steps)
+        var scratch = [Float](repeating: 0, count: neurons * rows)
+        scratch.withUnsafeMutableBufferPointer { sp in
+            windowed.withUnsafeBufferPointer { wp in
+                let out = sp.baseAddress!
+                for t in 0 ..< steps {
+                    for i in 0 ..< inputs {
+                        let xi = x[t &* inputs &+ i]
+                        guard xi != 0 else { continue }
+                        for j in 0 ..< neurons {
+                            let c = i &* neurons &+ j
+                            addWindow(wp.baseAddress! + c &* window, scale: xi, into: out + (j &* rows &+ windowStart[c] &+ t))
+                        }
+                    }
+                }
+                addTransposed(UnsafePointer(out), rows: rows, steps: steps, into: current)
+            }
+        }
+    }
+
+    /// The gradient of the current, neuron-major with zero rows past the last step.
+    private func transposedGradient(_ gradCurrent: UnsafePointer<Float>, steps: Int) -> [Float] {
+        let rows = windowRows(steps: steps)
+        var g = [Float](repeating: 0, count: neurons * rows)
+        for t in 0 ..< steps { for j in 0 ..< neurons { g[j &* rows &+ t] = gradCurrent[t &* stride &+ j] } }
+        return g
+    }
+
+    /// Narrow kernels, spiking inputs: each connection's window gradient is the sum over the
+    /// input's spikes of the post-synaptic gradient at the window's delays (`[inputs][neurons][window]`).
+    private func collectWindows(_ spikes: SpikeTimes, times: UnsafePointer<Int32>, steps: Int, gradCurrent: UnsafePointer<Float>,
+                                into gradKernel: UnsafeMutablePointer<Float>) {
+        let rows = windowRows(steps: steps)
+        let g = transposedGradient(gradCurrent, steps: steps)
+        g.withUnsafeBufferPointer { gp in
+            for i in 0 ..< inputs {
+                let first = spikes.starts[i], last = spikes.starts[i + 1]
+                guard last > first else { continue }
+                for j in 0 ..< neurons {
+                    let c = i &* neurons &+ j
+                    let row = gp.baseAddress! + (j &* rows &+ windowStart[c])
+                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+                    for k in first ..< last {
+                        let r = UnsafeRawPointer(row + Int(times[k]))
+                        a0 += r.loadUnaligned(as: SIMD8<Float>.self)
+                        if window == 16 { a1 += r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) }
+                    }
+                    let out = UnsafeMutableRawPointer(gradKernel + c &* window)
+                    out.storeBytes(of: out.loadUnaligned(as: SIMD8<Float>.self) + a0, as: SIMD8<Float>.self)
+                    if window == 16 {
+                        out.storeBytes(of: out.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + a1, toByteOffset: 32, as: SIMD8<Float>.self)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Narrow kernels, dense inputs: the windows' gradients and, when asked, the gradient of the
+    /// inputs, `gradX[t, i] += sum_j sum_m window_ij[m] gradCurrent[t + start_ij + m, j]`.
+    private func collectWindows(dense x: [Float], steps: Int, gradCurrent: UnsafePointer<Float>, into gradKernel: UnsafeMutablePointer<Float>,
+                                gradX: UnsafeMutablePointer<Float>?) {
+        let rows = windowRows(steps: steps)
+        let g = transposedGradient(gradCurrent, steps: steps)
+        g.withUnsafeBufferPointer { gp in
+            windowed.withUnsafeBufferPointer { wp in
+                for t in 0 ..< steps {
+                    for i in 0 ..< inputs {
+                        let xi = x[t &* inputs &+ i]
+                        var acc = SIMD8<Float>()
+                        for j in 0 ..< neurons {
+                            let c = i &* neurons &+ j
+                            let row = gp.baseAddress! + (j &* rows &+ windowStart[c] &+ t)
+                            if xi != 0 { addWindow(row, scale: xi, into: gradKernel + c &* window) }
+                            guard gradX != nil else { continue }
+                            let r = UnsafeRawPointer(row), k = UnsafeRawPointer(wp.baseAddress! + c &* window)
+                            acc += k.loadUnaligned(as: SIMD8<Float>.self) * r.loadUnaligned(as: SIMD8<Float>.self)
+                            if window == 16 {
+                                acc += k.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) * r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                            }
+                        }
+                        if let gradX { gradX[t &* inputs &+ i] += acc.sum() }
+                    }
+                }
+            }
+        }
     }
 
     /// `sum_j a[j] b[j]` for `count` a multiple of eight, in four independent eight-lane sums

@@ -69,6 +69,17 @@ public struct DelaySynapse: Equatable, Sendable {
         return out
     }
 
+    /// The most consecutive delays any connection's non-zero taps span. The engine runs kernels
+    /// spanning at most 16 taps (narrow Gaussians, late in training) as windows of 8 or 16 taps
+    /// per connection instead of full blocks of `taps` delays.
+    public var nonZeroTapSpan: Int {
+        positions.values.reduce(0) { span, p in
+            let x = tapWeights(position: p)
+            guard let lo = x.firstIndex(where: { $0 != 0 }), let hi = x.lastIndex(where: { $0 != 0 }) else { return span }
+            return Swift.max(span, hi - lo + 1)
+        }
+    }
+
     /// Writes the normalised tap weights of a position, by delay, into `out[0 ..< taps]`.
     func tapWeights(position p: Float, into out: UnsafeMutablePointer<Float>) {
         switch kernel {
