@@ -430,10 +430,14 @@ struct DelayKernel: @unchecked Sendable {
                     for i in 0 ..< inputs {
                         let first = spikes.starts[i], last = spikes.starts[i + 1]
                         guard last > first else { continue }
-                        for j in 0 ..< neurons {
-                            let c = i &* neurons &+ j
-                            let kernel = wp.baseAddress! + c &* window, row = out + (j &* rows &+ lp[c])
-                            for k in first ..< last { addWindow(kernel, scale: 1, into: row + Int(times[k])) }
+                        // units innermost: consecutive stores go to different rows, so no load waits
+                        // on an overlapping store of the spike before (store forwarding)
+                        for k in first ..< last {
+                            let t = Int(times[k])
+                            for j in 0 ..< neurons {
+                                let c = i &* neurons &+ j
+                                addWindow(wp.baseAddress! + c &* window, scale: 1, into: out + (j &* rows &+ lp[c] &+ t))
+                            }
                         }
                     }
                     addTransposed(UnsafePointer(out), rows: rows, steps: steps, into: current)
