@@ -141,9 +141,9 @@ struct DelayKernel: @unchecked Sendable {
 
     // MARK: forward
 
-    /// `current[t + d, :] += K_i[d, :]` for every input `i` spiking at `t` (bits, `steps` rows of `stride`).
-    func spread(bits: UnsafePointer<UInt64>, wordsPerStep: Int, steps: Int, into current: UnsafeMutablePointer<Float>) {
-        let spikes = SpikeTimes(bits: bits, wordsPerStep: wordsPerStep, steps: steps, inputs: inputs)
+    /// `current[t + d, :] += K_i[d, :]` for every input `i` spiking at `t` (`steps` rows of `stride`).
+    func spread(spikes: SpikeTimes, steps: Int, into current: UnsafeMutablePointer<Float>) {
+        precondition(spikes.starts.count == inputs + 1, "DelayKernel: spike times of \(spikes.starts.count - 1) inputs for \(inputs)")
         spikes.times.withUnsafeBufferPointer { tp in
             if synapse.kernel == .max {
                 delays.withUnsafeBufferPointer { dp in
@@ -269,9 +269,8 @@ struct DelayKernel: @unchecked Sendable {
     // MARK: backward
 
     /// `gradKernel_i[d, :] += gradCurrent[t + d, :]` for every input `i` spiking at `t`.
-    func collect(bits: UnsafePointer<UInt64>, wordsPerStep: Int, steps: Int, gradCurrent: UnsafePointer<Float>,
-                 into gradKernel: UnsafeMutablePointer<Float>) {
-        let spikes = SpikeTimes(bits: bits, wordsPerStep: wordsPerStep, steps: steps, inputs: inputs)
+    func collect(spikes: SpikeTimes, steps: Int, gradCurrent: UnsafePointer<Float>, into gradKernel: UnsafeMutablePointer<Float>) {
+        precondition(spikes.starts.count == inputs + 1, "DelayKernel: spike times of \(spikes.starts.count - 1) inputs for \(inputs)")
         spikes.times.withUnsafeBufferPointer { tp in
             if window > 0 {
                 collectWindows(spikes, times: tp.baseAddress!, steps: steps, gradCurrent: gradCurrent, into: gradKernel)

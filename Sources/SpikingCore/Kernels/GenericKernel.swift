@@ -130,6 +130,8 @@ struct GenericKernel: @unchecked Sendable {
     enum Input {
         case raster(UnsafePointer<UInt64>, wordsPerStep: Int)
         case dense([Float])
+        /// The raster as each input's spike steps (for a delayed first layer).
+        case spikeTimes(DelayKernel.SpikeTimes)
     }
 
     /// What the forward pass of one sample leaves for the backward pass.
@@ -137,6 +139,7 @@ struct GenericKernel: @unchecked Sendable {
         var outputs: [[Float]] = []  // per hidden layer, steps x neurons spikes
         var currents: [[Float]] = []
         var tapes: [Any] = []  // per hidden layer, [State] before each step
+        var inputSpikes: DelayKernel.SpikeTimes?  // the raster's spike steps, when the first layer is delayed
         var readoutInput: [Float] = []  // the top layer's spikes after dropout
         var dropoutFactor: [Float]?  // per spike of the top layer: 0 or 1 / (1 - p)
         var readoutCurrent: [Float] = []  // steps x classes
@@ -150,6 +153,11 @@ struct GenericKernel: @unchecked Sendable {
     func forward(_ input: UnsafePointer<UInt64>, wordsPerStep: Int, dropout: Dropout? = nil, sample: Int = 0) -> Record {
         var record = Record()
         var below = Input.raster(input, wordsPerStep: wordsPerStep)
+        if layers[0].delay != nil {
+            let spikes = DelayKernel.SpikeTimes(bits: input, wordsPerStep: wordsPerStep, steps: steps, inputs: layers[0].inputs)
+            record.inputSpikes = spikes
+            below = .spikeTimes(spikes)
+        }
         for layer in layers {
             let (y, current, tape) = runLayer(layer, input: below)
             record.outputs.append(y)
@@ -238,15 +246,18 @@ struct GenericKernel: @unchecked Sendable {
         let recurrent = layer.recurrent ?? []
         var dense: [Float] = []
         var bits: UnsafePointer<UInt64>?, wordsPerStep = 0
+        var spikes: DelayKernel.SpikeTimes?
         switch input {
         case let .raster(b, w): bits = b; wordsPerStep = w
         case let .dense(x): dense = x
+        case let .spikeTimes(s): spikes = s
         }
         if let delay = layer.delay {
             current.withUnsafeMutableBufferPointer { cp in
-                if let bits {
-                    delay.spread(bits: bits, wordsPerStep: wordsPerStep, steps: steps, into: cp.baseAddress!)
+                if let spikes {
+                    delay.spread(spikes: spikes, steps: steps, into: cp.baseAddress!)
                 } else {
+                    precondition(bits == nil, "GenericKernel: a delayed first layer takes spike times")
                     delay.spread(dense: dense, steps: steps, into: cp.baseAddress!)
                 }
             }
@@ -387,7 +398,7 @@ struct GenericKernel: @unchecked Sendable {
             if let delay = layer.delay {
                 gradCurrent.withUnsafeBufferPointer { gc in
                     if l == 0 {
-                        delay.collect(bits: input, wordsPerStep: wordsPerStep, steps: steps, gradCurrent: gc.baseAddress!,
+                        delay.collect(spikes: record.inputSpikes!, steps: steps, gradCurrent: gc.baseAddress!,
                                       into: gradients + offsets.w)
                     } else {
                         gradBelow.withUnsafeMutableBufferPointer { gb in
