@@ -47,14 +47,16 @@ struct Evaluate: ParsableCommand {
             let exp = Experiment(config)
             let engine = NetworkEngine(threads: threads)
             var network = exp.network(effectiveW1: saved.w1, effectiveW2: saved.w2)
-            if !networkOptions.setsTimeConstants {  // learned time constants of the model stay
-                network.parameters = zip(network.parameters, saved.network.parameters).map { new, old in
-                    guard new.name.hasPrefix("tau"), new.shape == old.shape else { return new }
-                    var p = new
-                    p.setValues(old.values)
-                    return p
-                }
+            // the model's learned delay positions always stay; its learned time constants unless replaced
+            let keepTau = !networkOptions.setsTimeConstants
+            network.parameters = zip(network.parameters, saved.network.parameters).map { new, old in
+                guard new.name == old.name, new.shape == old.shape,
+                      new.name.hasPrefix("p") || (keepTau && new.name.hasPrefix("tau")) else { return new }
+                var p = new
+                p.setValues(old.values)
+                return p
             }
+            if let sigma = saved.network.delaySigma { network.setDelaySigma(sigma) }
             let evaluations = exp.evaluateTestSets(network, seed: seed ?? config.seed, count: repeats,
                                                    first: seed == nil ? 1 : 0, phaseJitter: phaseJitter ?? 0, engine: engine)
             let report = EvaluationReport(model: model, evaluations: evaluations, config: config)
