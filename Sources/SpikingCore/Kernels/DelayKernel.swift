@@ -146,14 +146,19 @@ struct DelayKernel: @unchecked Sendable {
         precondition(spikes.starts.count == inputs + 1, "DelayKernel: spike times of \(spikes.starts.count - 1) inputs for \(inputs)")
         spikes.times.withUnsafeBufferPointer { tp in
             if synapse.kernel == .max {
-                delays.withUnsafeBufferPointer { dp in
+                // each connection's target as an offset from its spike's row: d stride + j, inside
+                // the rows while t stride + offset < steps stride (j < stride)
+                let stride = stride, neurons = neurons, limit = steps &* stride
+                let offsets = (0 ..< inputs &* neurons).map { delays[$0] &* stride &+ $0 % neurons }
+                offsets.withUnsafeBufferPointer { op in
                     singleTaps.withUnsafeBufferPointer { wp in
                         for i in 0 ..< inputs {
+                            let o = op.baseAddress! + i &* neurons, w = wp.baseAddress! + i &* neurons
                             for k in spikes.starts[i] ..< spikes.starts[i + 1] {
-                                let t = Int(tp[k])
+                                let base = Int(tp[k]) &* stride
                                 for j in 0 ..< neurons {
-                                    let row = t &+ dp[i &* neurons &+ j]
-                                    if row < steps { current[row &* stride &+ j] += wp[i &* neurons &+ j] }
+                                    let target = base &+ o[j]
+                                    if target < limit { current[target] += w[j] }
                                 }
                             }
                         }
