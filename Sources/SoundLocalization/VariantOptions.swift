@@ -48,7 +48,8 @@ extension ExperimentConfig {
         /// The paper's basic model (time-constant-solutions.ipynb).
         case paperBasic = "paper-basic"
         /// Learned synaptic delays in both layers (Quick_Start_Delay_DCLS.ipynb): no phase delays,
-        /// delays up to 30 ms, and the notebook's schedules (the defaults of `--delays dcls`).
+        /// delays up to 30 ms, and the notebook's schedules (the defaults of `--delays dcls`),
+        /// trained to the end of the schedule (no early stopping).
         case dcls
     }
 
@@ -79,6 +80,11 @@ extension ExperimentConfig {
             c.phaseDelays = .none
             c.maxDelayMs = 30
             c.lr = 0.005  // the one-cycle peak: 5 x the notebook's LR of 0.001
+            // The notebook also checks its early-stopping rule, which with a new phase offset every
+            // epoch stops in the middle of the one-cycle schedule (48-84 epochs, at a high learning
+            // rate): 84.2 % over seeds 0-4 against 87-88 % with the whole schedule (README).
+            // `--early-stop on` reproduces the notebook literally.
+            c.earlyStop = false
         }
         return c
     }

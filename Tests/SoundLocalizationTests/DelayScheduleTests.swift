@@ -47,6 +47,7 @@ final class DelayScheduleTests: XCTestCase {
     func testPresetRemovesPhaseDelaysAndUsesKaimingWeightsAndSmallPositions() {
         let c = ExperimentConfig.preset(.dcls)
         XCTAssertEqual(c.delays, .dcls)
+        XCTAssertFalse(c.earlyStop, "the whole one-cycle schedule")
         XCTAssertTrue(SoundStimulus(c).phaseDelays.allSatisfy { $0 == 0 })
         XCTAssertEqual(SoundStimulus(ExperimentConfig()).phaseDelays.last, Double.pi / 2)
         let network = Experiment(c).initialNetwork()
