@@ -170,13 +170,22 @@ public final class NetworkEngine {
                 }
             }
         }
+        // the chunks' sums in chunk order (the same for any thread count), in parallel over ranges;
+        // the decays' buffer only has entries at the time constants
         var effective = [Float](repeating: 0, count: size)
         var decays = [Float](repeating: 0, count: size)
-        for chunk in 0 ..< chunks {
-            for i in 0 ..< size {
-                effective[i] += chunkGradients[chunk][i]
-                decays[i] += chunkDecays[chunk][i]
+        let perItem = 16_384, items = (size + perItem - 1) / perItem
+        chunkGradients.withUnsafeBufferPointer { parts in
+            effective.withUnsafeMutableBufferPointer { out in
+                ParallelChunks.run(count: items, threads: items > 1 ? threads : 1) { item, _ in
+                    let range = item * perItem ..< min(size, (item + 1) * perItem)
+                    for part in parts { part.withUnsafeBufferPointer { p in for i in range { out[i] += p[i] } } }
+                }
             }
+        }
+        for slot in kernel.slots {
+            guard case .tau = slot.kind else { continue }
+            for chunk in 0 ..< chunks { for i in slot.offset ..< slot.offset + slot.columns { decays[i] += chunkDecays[chunk][i] } }
         }
         // unpad; time constants from the decays: d alpha / d tau = alpha dt / tau^2
         let parameters = network.parameters

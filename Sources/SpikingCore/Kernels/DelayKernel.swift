@@ -48,22 +48,10 @@ struct DelayKernel: @unchecked Sendable {
         self.weights = weights
         let taps = synapse.taps, positions = synapse.positions.values
         var x = [Float](repeating: 0, count: inputs * neurons * taps)
-        var k = [Float](repeating: 0, count: inputs * taps * stride)
         x.withUnsafeMutableBufferPointer { xp in
-            k.withUnsafeMutableBufferPointer { kp in
-                for i in 0 ..< inputs {
-                    for j in 0 ..< neurons {
-                        let c = i &* neurons &+ j
-                        let row = xp.baseAddress! + c &* taps
-                        synapse.tapWeights(position: positions[c], into: row)
-                        let w = weights[c]
-                        for d in 0 ..< taps { kp[(i &* taps &+ d) &* stride &+ j] = w * row[d] }
-                    }
-                }
-            }
+            for c in 0 ..< inputs &* neurons { synapse.tapWeights(position: positions[c], into: xp.baseAddress! + c &* taps) }
         }
         tapWeights = x
-        blocks = k
         if synapse.kernel == .max {
             delays = positions.map { synapse.integerDelay(position: $0) }
             singleTaps = weights.map { $0 * DelaySynapse.maxTapWeight }
@@ -96,6 +84,18 @@ struct DelayKernel: @unchecked Sendable {
             windowStart = []
             windowed = []
         }
+        // the full blocks, unless the kernels are windows
+        var k = [Float]()
+        if window == 0 {
+            k = [Float](repeating: 0, count: inputs * taps * stride)
+            for i in 0 ..< inputs {
+                for j in 0 ..< neurons {
+                    let c = i &* neurons &+ j, w = weights[c]
+                    for d in 0 ..< taps { k[(i &* taps &+ d) &* stride &+ j] = w * x[c &* taps &+ d] }
+                }
+            }
+        }
+        blocks = k
     }
 
     /// The steps at which each input spikes, in increasing order: `times[starts[i] ..< starts[i + 1]]`.
@@ -368,7 +368,8 @@ struct DelayKernel: @unchecked Sendable {
     /// The gradients of the weights and the positions (`[inputs, neurons]` each) from the
     /// gradient of the kernels (`[inputs][taps][stride]`, by delay).
     func chain(_ gradKernel: [Float]) -> (weights: [Float], positions: [Float]) {
-        precondition(gradKernel.count == blocks.count, "DelayKernel: kernel gradient of \(gradKernel.count) values for \(blocks.count)")
+        precondition(gradKernel.count == inputs * blockSize,
+                     "DelayKernel: kernel gradient of \(gradKernel.count) values for \(inputs * blockSize)")
         var gw = [Float](repeating: 0, count: inputs * neurons)
         var gp = [Float](repeating: 0, count: inputs * neurons)
         var column = [Float](repeating: 0, count: taps)
