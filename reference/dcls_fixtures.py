@@ -30,8 +30,8 @@ Layouts (all flattened row-major, input-major): w1, p1, gradients w1/p1:
 index i*hidden + j (input i, hidden neuron j) = Dcls1d.weight[j, i, 0] /
 P[0, j, i, 0]; w2, p2: index j*classes + c. spikes[sample][step] = the active
 input channels, increasing. scores[b*classes + c] = sum over the T steps of the
-read-out membrane (the initial 0 included), unscaled. Floats are the exact
-float32 values (repr of the float).
+read-out membrane (the initial 0 included), unscaled. Floats are written with
+the fewest digits that identify their float32 value.
 
 Deterministic (one thread); takes a few seconds. From the repository root:
 
@@ -68,9 +68,9 @@ CASES = [
     dict(name="notebook-late", taps=31, version="gauss", sigma=0.23, positions=("uniform", 15.0)),
     dict(name="notebook-max", taps=31, version="max", sigma=0.23, positions=("uniform", 15.0),
          specials=True),
-    dict(name="taps25", taps=25, version="gauss", sigma=2.0, positions=("uniform", 12.0)),
-    dict(name="taps35", taps=35, version="gauss", sigma=2.0, positions=("uniform", 17.0)),
-    dict(name="input-delayed", taps=31, version="gauss", sigma=3.0, positions=("uniform", 15.0),
+    dict(name="taps25", inputs=40, hidden=12, taps=25, version="gauss", sigma=2.0, positions=("uniform", 12.0)),
+    dict(name="taps35", inputs=40, hidden=12, taps=35, version="gauss", sigma=2.0, positions=("uniform", 17.0)),
+    dict(name="input-delayed", inputs=40, hidden=12, taps=31, version="gauss", sigma=3.0, positions=("uniform", 15.0),
          layers_delayed="input"),
     # a Gaussian of width |sigma| + 0.27 = 1.07 spans about 13 taps (spikeloc's 16-tap windows)
     dict(name="notebook-mid", taps=31, version="gauss", sigma=0.8, positions=("uniform", 15.0)),
@@ -82,8 +82,13 @@ SPECIAL_POSITIONS = [0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 13.5, -14.5, 14.5, 15.0, -
                      15.5, -15.5, 16.0, -17.25, 20.75, 14.75, -14.25]
 
 
+def f32(v) -> float:
+    """The float with the fewest decimal digits that still identifies float32 `v` (keeps the file small)."""
+    return float(np.format_float_scientific(np.float32(v), unique=True))
+
+
 def f32list(a) -> list:
-    return [float(v) for v in np.asarray(a, dtype=np.float32).reshape(-1)]
+    return [f32(v) for v in np.asarray(a, dtype=np.float32).reshape(-1)]
 
 
 def on_grid(a):
@@ -227,7 +232,7 @@ def build_case(spec: dict, first_seed: int, tries: int = 200) -> dict:
                        for b in range(B)],
             "labels": [int(v) for v in d["labels"]],
             "scores": f32list(r32["scores"]),
-            "loss": float(np.float32(r32["loss"])),
+            "loss": f32(r32["loss"]),
             "hidden_spike_counts": [int(v) for v in r32["spikes"].sum(axis=(1, 2))],
             "min_margin": r32["min_margin"],
             "gradients": {k: f32list(v) for k, v in r32["grads"].items()},
