@@ -56,8 +56,6 @@ public struct Trainer {
             positionOptimizer: network.hasDelays ? Adam(learningRate: c.positionLr) : nil)
     }
 
-    /// Whether a parameter is a delay position (trained by the positions' own optimiser).
-    public static func isPosition(_ p: Parameter) -> Bool { p.name.hasPrefix("p") }
 
     /// Trains one epoch. `shouldStop` is asked after every batch; when it answers true the epoch
     /// is abandoned and ``TrainingError/interrupted(afterEpochs:)`` thrown, `state` untouched.
@@ -69,12 +67,7 @@ public struct Trainer {
         let e = state.epoch
         let start = DispatchTime.now().uptimeNanoseconds
         var next = state
-        // the schedules of epoch e: the weights' learning rate and beta1, the positions' rate, sigma
-        let schedule = c.weightSchedule(epoch: e)
-        next.optimizer.learningRate = schedule.lr
-        next.optimizer.beta1 = schedule.beta1
-        next.positionOptimizer?.learningRate = c.positionLearningRate(epoch: e)
-        if next.network.hasDelays { next.network.setDelaySigma(c.delaySigma(epoch: e)) }
+        next.applySchedules(of: c, epoch: e)
         let labels = experiment.trainingSet.labels(experiment.classes)
         let raster = experiment.stimulus.spikes(
             for: experiment.trainingSet, offset: experiment.trainingOffset(epoch: e), threads: engine.threads)
@@ -88,12 +81,7 @@ public struct Trainer {
                                                  labels: samples.map { labels[$0] }, loss: experiment.loss,
                                                  dropout: experiment.dropout(epoch: e, batch: b))
             guard result.loss.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: b, what: "loss") }
-            if next.positionOptimizer == nil {
-                next.optimizer.update(&next.network, gradients: result)
-            } else {
-                next.optimizer.update(&next.network, gradients: result, where: { !Self.isPosition($0) })
-                next.positionOptimizer!.update(&next.network, gradients: result, where: Self.isPosition)
-            }
+            next.step(result)
             guard next.network.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: b, what: "weights") }
             losses.append(result.loss)
             observe(.batch(epoch: e, batch: b, batches: c.trainBatches, loss: result.loss))

@@ -33,6 +33,27 @@ public struct TrainingState: Equatable, Sendable {
         self.positionOptimizer = positionOptimizer
     }
 
+    /// Sets what the configuration's schedules prescribe for epoch `epoch`: the weights' learning
+    /// rate and Adam beta1, the positions' learning rate and the delays' Gaussian width.
+    public mutating func applySchedules(of config: ExperimentConfig, epoch: Int) {
+        let schedule = config.weightSchedule(epoch: epoch)
+        optimizer.learningRate = schedule.lr
+        optimizer.beta1 = schedule.beta1
+        positionOptimizer?.learningRate = config.positionLearningRate(epoch: epoch)
+        if network.hasDelays { network.setDelaySigma(config.delaySigma(epoch: epoch)) }
+    }
+
+    /// One optimiser step on `network`: the delay positions with their own optimiser, if any,
+    /// everything else with ``optimizer``.
+    public mutating func step(_ gradients: LossAndGradients) {
+        guard positionOptimizer != nil else { return optimizer.update(&network, gradients: gradients) }
+        optimizer.update(&network, gradients: gradients, where: { !Self.isPosition($0) })
+        positionOptimizer!.update(&network, gradients: gradients, where: Self.isPosition)
+    }
+
+    /// Whether a parameter is a delay position (trained by the positions' own optimiser).
+    public static func isPosition(_ p: Parameter) -> Bool { p.name.hasPrefix("p") }
+
     /// Whether training is over (early stop or all epochs done), given the epoch limit.
     public func isFinished(epochs: Int) -> Bool { earlyStopEpoch != nil || epoch >= epochs }
 }

@@ -139,7 +139,7 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
         }
         let delays = initial.hasDelays
         var optimizer = Adam(learningRate: config.lr, beta1: config.adamBeta1, beta2: config.adamBeta2, epsilon: config.adamEpsilon)
-        optimizer.restore(step: progress.adamStep, moments: try moments(step: progress.adamStep) { !delays || !Trainer.isPosition($0) })
+        optimizer.restore(step: progress.adamStep, moments: try moments(step: progress.adamStep) { !delays || !TrainingState.isPosition($0) })
         var positionOptimizer: Adam?
         if delays {
             let step = progress.positionAdamStep ?? progress.adamStep
@@ -147,20 +147,14 @@ public struct Checkpoint: SafetensorsDocument, Sendable {
                 throw SafetensorsError("metadata spikeloc_progress: the positions' optimiser took \(step) steps, the weights' \(progress.adamStep)")
             }
             var o = Adam(learningRate: config.positionLr)
-            o.restore(step: step, moments: try moments(step: step, Trainer.isPosition))
+            o.restore(step: step, moments: try moments(step: step, TrainingState.isPosition))
             positionOptimizer = o
-            let sigma = progress.delaySigma ?? config.delaySigma(epoch: max(0, progress.epoch - 1))
-            guard sigma.isFinite else { throw SafetensorsError("metadata spikeloc_progress: delay sigma \(sigma) is not finite") }
-            network.setDelaySigma(sigma)
             best.setDelaySigma(config.delaySigma(epoch: progress.bestEpoch ?? 0))  // the width when the copy was taken
         }
-        if progress.epoch > 0 {  // the schedules' values of the last epoch, as the trainer left them
-            let schedule = config.weightSchedule(epoch: progress.epoch - 1)
-            optimizer.learningRate = schedule.lr
-            optimizer.beta1 = schedule.beta1
-            positionOptimizer?.learningRate = config.positionLearningRate(epoch: progress.epoch - 1)
-        }
         var state = TrainingState(network: network, optimizer: optimizer, positionOptimizer: positionOptimizer)
+        // the schedules' values of the last epoch, as the trainer left them (sigma, written as
+        // delay_sigma for readers, follows from the epoch)
+        if progress.epoch > 0 { state.applySchedules(of: config, epoch: progress.epoch - 1) }
         state.best = best
         state.epoch = progress.epoch
         state.trainLoss = progress.trainLoss

@@ -64,17 +64,15 @@ struct Bench: ParsableCommand {
                     raster = exp.stimulus.spikes(for: exp.trainingSet, offset: 0.1 * Double(e), threads: threads)
                     valRaster = exp.stimulus.spikes(for: exp.validationSet, offset: 0.2 * Double(e), threads: threads)
                 })
-                var network = state.network, adam = state.optimizer, positionAdam = state.positionOptimizer
+                var timed = state
                 trainBatch.append(time {
                     for b in 0 ..< config.trainBatches {
                         let samples = Array(b * config.batchSize ..< (b + 1) * config.batchSize)
-                        let r = engine.lossAndGradients(network, raster: raster, samples: samples,
-                                                        labels: samples.map { trainLabels[$0] }, loss: exp.loss)
-                        adam.update(&network, gradients: r, where: { positionAdam == nil || !Trainer.isPosition($0) })
-                        positionAdam?.update(&network, gradients: r, where: Trainer.isPosition)
+                        timed.step(engine.lossAndGradients(timed.network, raster: raster, samples: samples,
+                                                           labels: samples.map { trainLabels[$0] }, loss: exp.loss))
                     }
                 } / Double(config.trainBatches))
-                let evaluated = network.withDelayKernel(.max)
+                let evaluated = timed.network.withDelayKernel(.max)
                 valBatch.append(time {
                     for b in 0 ..< config.validationBatches {
                         let samples = Array(b * config.batchSize ..< (b + 1) * config.batchSize)
