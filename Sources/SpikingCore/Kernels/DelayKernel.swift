@@ -64,10 +64,9 @@ struct DelayKernel: @unchecked Sendable {
         var span = 0, starts = [Int](repeating: 0, count: inputs * neurons)
         if synapse.kernel == .gauss {
             for c in 0 ..< inputs * neurons {
-                let row = x[c * taps ..< (c + 1) * taps]
-                guard let lo = row.firstIndex(where: { $0 != 0 }), let hi = row.lastIndex(where: { $0 != 0 }) else { continue }
-                starts[c] = lo - c * taps
-                span = Swift.max(span, hi - lo + 1)
+                guard let range = DelaySynapse.nonZeroTaps(x[c * taps ..< (c + 1) * taps]) else { continue }
+                starts[c] = range.lowerBound - c * taps
+                span = Swift.max(span, range.count)
             }
         }
         let width = span <= 8 ? 8 : 16

@@ -73,11 +73,13 @@ public struct DelaySynapse: Equatable, Sendable {
     /// spanning at most 16 taps (narrow Gaussians, late in training) as windows of 8 or 16 taps
     /// per connection instead of full blocks of `taps` delays.
     public var nonZeroTapSpan: Int {
-        positions.values.reduce(0) { span, p in
-            let x = tapWeights(position: p)
-            guard let lo = x.firstIndex(where: { $0 != 0 }), let hi = x.lastIndex(where: { $0 != 0 }) else { return span }
-            return Swift.max(span, hi - lo + 1)
-        }
+        positions.values.reduce(0) { span, p in Swift.max(span, Self.nonZeroTaps(tapWeights(position: p))?.count ?? 0) }
+    }
+
+    /// The delays from the first to the last non-zero tap weight of one connection, if any.
+    static func nonZeroTaps<C: BidirectionalCollection<Float>>(_ x: C) -> ClosedRange<C.Index>? where C.Index == Int {
+        guard let lo = x.firstIndex(where: { $0 != 0 }), let hi = x.lastIndex(where: { $0 != 0 }) else { return nil }
+        return lo ... hi
     }
 
     /// Writes the normalised tap weights of a position, by delay, into `out[0 ..< taps]`.
