@@ -114,6 +114,39 @@ final class DelayParityTests: XCTestCase {
         XCTAssertEqual(one.gradients, two.gradients)
     }
 
+    /// The integer-delay kernel of at most 32 taps runs as bit windows in registers; with more taps
+    /// it adds one weight per connection and spike. The same delays with 31 and with 33 taps (every
+    /// position moved by one) give bit-identical scores: the fast path against the plain one.
+    func testMaxKernelBitWindowsMatchTheScalarPathBitForBit() {
+        var rng = SplitMix64(seed: 7)
+        let inputs = 37, hidden = 30, classes = 5, steps = 60
+        func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) }
+        let w1 = (0 ..< inputs * hidden).map { _ in uniform() - 0.45 }, w2 = (0 ..< hidden * classes).map { _ in uniform() - 0.5 }
+        // integer positions plus less than a half (rounding does not depend on the shift); every delay used
+        let p1 = (0 ..< inputs * hidden).map { Float($0 % 31 - 15) + 0.8 * (uniform() - 0.5) }
+        let p2 = (0 ..< hidden * classes).map { Float($0 % 31 - 15) + 0.8 * (uniform() - 0.5) }
+        func network(taps: Int, shift: Float) -> SpikingNetwork {
+            let neuron = LIFNeuron(threshold: 1, timing: .previous, reset: .zero, surrogate: SigmoidSurrogate(beta: 5))
+            let d1 = DelaySynapse(positions: Matrix(rows: inputs, columns: hidden, values: p1.map { $0 + shift }), taps: taps, sigma: 0,
+                                  kernel: .max)
+            let d2 = DelaySynapse(positions: Matrix(rows: hidden, columns: classes, values: p2.map { $0 + shift }), taps: taps, sigma: 0,
+                                  kernel: .max)
+            let layer = SpikingLayer(neuron: neuron, weights: Matrix(rows: inputs, columns: hidden, values: w1), tauMs: [20], delays: d1)
+            let readout = Readout(kind: .sum, weights: Matrix(rows: hidden, columns: classes, values: w2), tauMs: [20], delays: d2)
+            return SpikingNetwork(inputs: inputs, layers: [layer], readout: readout, steps: steps, dtMs: 1)
+        }
+        var raster = SpikeRaster(samples: 6, steps: steps, channels: inputs)
+        for n in 0 ..< 6 { for t in 0 ..< steps { for i in 0 ..< inputs where uniform() < 0.1 + 0.05 * Float(n) { raster[n, t, i] = true } } }
+        let engine = NetworkEngine(threads: 1)
+        let short = network(taps: 31, shift: 0), long = network(taps: 33, shift: 1)
+        XCTAssertEqual(short.layers[0].delays!.integerDelays, long.layers[0].delays!.integerDelays)
+        let a = engine.scores(short, raster: raster, samples: Array(0 ..< 6), recordHidden: true)
+        let b = engine.scores(long, raster: raster, samples: Array(0 ..< 6), recordHidden: true)
+        XCTAssertEqual(a.values.map(\.bitPattern), b.values.map(\.bitPattern))
+        XCTAssertEqual(a.hiddenCounts, b.hiddenCounts)
+        XCTAssertGreaterThan(a.hiddenCounts.reduce(0, +), 100, "the hidden layer spikes")
+    }
+
     func testMaxKernelRoundsHalvesToEvenAndClamps() {
         let d = DelaySynapse(positions: Matrix(rows: 1, columns: 1), taps: 31, sigma: 0, kernel: .max)
         // delay = 15 - clamp(round(p), -15, 15)

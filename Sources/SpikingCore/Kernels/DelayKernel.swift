@@ -26,6 +26,10 @@ struct DelayKernel: @unchecked Sendable {
     let delays: [Int]
     /// The ``DelaySynapse/Kernel-swift.enum/max`` kernel's one tap: its weight, `[inputs, neurons]`.
     let singleTaps: [Float]
+    /// The ``DelaySynapse/Kernel-swift.enum/max`` kernel by lanes, when it has at most 32 taps: each
+    /// connection's delay as the bit `1 << (31 - d)` of a spike window and its weight, `[inputs][stride]`
+    /// (weight 0 in the padding lanes); empty otherwise.
+    let maxLanes: (delays: [UInt32], weights: [Float])
     /// Narrow Gaussian kernels: the taps per connection (8 or 16) that hold all its non-zero taps,
     /// or 0 when the kernels are wide (then the blocks are used).
     let window: Int
@@ -58,6 +62,18 @@ struct DelayKernel: @unchecked Sendable {
         } else {
             delays = []
             singleTaps = []
+        }
+        if synapse.kernel == .max, taps <= 32, stride % 8 == 0 {
+            var d = [UInt32](repeating: 0, count: inputs * stride), w = [Float](repeating: 0, count: inputs * stride)
+            for i in 0 ..< inputs {
+                for j in 0 ..< neurons {
+                    d[i * stride + j] = UInt32(1) << UInt32(31 - delays[i * neurons + j])
+                    w[i * stride + j] = singleTaps[i * neurons + j]
+                }
+            }
+            maxLanes = (d, w)
+        } else {
+            maxLanes = ([], [])
         }
         // Narrow Gaussians (late in training) touch a few delays each: a window per connection
         // then replaces the full block (a few vector operations per spike instead of `taps`).
@@ -145,24 +161,8 @@ struct DelayKernel: @unchecked Sendable {
         precondition(spikes.starts.count == inputs + 1, "DelayKernel: spike times of \(spikes.starts.count - 1) inputs for \(inputs)")
         spikes.times.withUnsafeBufferPointer { tp in
             if synapse.kernel == .max {
-                // each connection's target as an offset from its spike's row: d stride + j, inside
-                // the rows while t stride + offset < steps stride (j < stride)
-                let stride = stride, neurons = neurons, limit = steps &* stride
-                let offsets = (0 ..< inputs &* neurons).map { delays[$0] &* stride &+ $0 % neurons }
-                offsets.withUnsafeBufferPointer { op in
-                    singleTaps.withUnsafeBufferPointer { wp in
-                        for i in 0 ..< inputs {
-                            let o = op.baseAddress! + i &* neurons, w = wp.baseAddress! + i &* neurons
-                            for k in spikes.starts[i] ..< spikes.starts[i + 1] {
-                                let base = Int(tp[k]) &* stride
-                                for j in 0 ..< neurons {
-                                    let target = base &+ o[j]
-                                    if target < limit { current[target] += w[j] }
-                                }
-                            }
-                        }
-                    }
-                }
+                if maxLanes.delays.isEmpty { spreadMaxScalar(spikes, times: tp.baseAddress!, steps: steps, into: current) }
+                else { spreadMaxBits(spikes, times: tp.baseAddress!, steps: steps, into: current) }
                 return
             }
             if window > 0 {
@@ -187,6 +187,115 @@ struct DelayKernel: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// The ``DelaySynapse/Kernel-swift.enum/max`` kernel, one weight per connection and spike:
+    /// `current[t + d_ij, j] += w_ij` for every spike of input `i` at `t`, input by input.
+    func spreadMaxScalar(_ spikes: SpikeTimes, times: UnsafePointer<Int32>, steps: Int, into current: UnsafeMutablePointer<Float>) {
+        // each connection's target as an offset from its spike's row: d stride + j, inside the
+        // rows while t stride + offset < steps stride (j < stride)
+        let limit = steps &* stride
+        let offsets = (0 ..< inputs &* neurons).map { delays[$0] &* stride &+ $0 % neurons }
+        offsets.withUnsafeBufferPointer { op in
+            singleTaps.withUnsafeBufferPointer { wp in
+                for i in 0 ..< inputs {
+                    let o = op.baseAddress! + i &* neurons, w = wp.baseAddress! + i &* neurons
+                    for k in spikes.starts[i] ..< spikes.starts[i + 1] {
+                        let base = Int(times[k]) &* stride
+                        for j in 0 ..< neurons {
+                            let target = base &+ o[j]
+                            if target < limit { current[target] += w[j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``spreadMaxScalar(_:times:steps:into:)`` with the same sums in the same order (bit for bit),
+    /// row by row in registers: bit `31 - d` of a 32-bit window of input `i`'s spike train at row
+    /// `t` is its spike at `t - d`; each lane tests the bit of its delay and adds its weight or 0. Each current row sums its inputs in input order, as the
+    /// scalar form's additions into that row come in input order (one spike of an input per row
+    /// and connection).
+    func spreadMaxBits(_ spikes: SpikeTimes, times: UnsafePointer<Int32>, steps: Int, into current: UnsafeMutablePointer<Float>) {
+        // each input's spike train, spike at t as bit t + 32 of a little-endian byte string; the
+        // window of row t is the 32 bits from bit t + 1 (delays 31 ... 0)
+        let rowBytes = ((steps &+ 32 &+ 7) / 8 &+ 8 &+ 7) / 8 &* 8
+        var trains = [UInt8](repeating: 0, count: inputs &* rowBytes)
+        trains.withUnsafeMutableBufferPointer { bp in
+            for i in 0 ..< inputs {
+                for k in spikes.starts[i] ..< spikes.starts[i + 1] {
+                    let bit = Int(times[k]) &+ 32
+                    bp[i &* rowBytes &+ bit >> 3] |= UInt8(1) << UInt8(bit & 7)
+                }
+            }
+        }
+        trains.withUnsafeBufferPointer { bp in
+            maxLanes.delays.withUnsafeBufferPointer { dp in
+                maxLanes.weights.withUnsafeBufferPointer { wp in
+                    let bits = UnsafeRawPointer(bp.baseAddress!)
+                    let d = UnsafeRawPointer(dp.baseAddress!), w = UnsafeRawPointer(wp.baseAddress!)
+                    let laneBytes = stride &* 4
+                    var column = 0
+                    while column < stride {
+                        let wide = column &+ 32 <= stride  // four registers per row, else one
+                        // two rows at a time: each row's sum over the inputs is a chain of additions
+                        // in input order; two rows give eight independent chains (their latency hidden)
+                        var t = 0
+                        while t < steps {
+                            let b0 = (t &+ 1) >> 3, s0 = UInt64((t &+ 1) & 7), b1 = (t &+ 2) >> 3, s1 = UInt64((t &+ 2) & 7)
+                            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                            var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>(), c3 = SIMD8<Float>()
+                            for i in 0 ..< inputs {
+                                let train = i &* rowBytes
+                                let m0 = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: bits.loadUnaligned(fromByteOffset: train &+ b0, as: UInt64.self) >> s0))
+                                let m1 = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: bits.loadUnaligned(fromByteOffset: train &+ b1, as: UInt64.self) >> s1))
+                                let at = i &* laneBytes &+ column &* 4
+                                var lane = d.loadUnaligned(fromByteOffset: at, as: SIMD8<UInt32>.self)
+                                var weight = w.loadUnaligned(fromByteOffset: at, as: SIMD8<Float>.self)
+                                a0 += Self.select(m0, lane, weight)
+                                c0 += Self.select(m1, lane, weight)
+                                guard wide else { continue }
+                                lane = d.loadUnaligned(fromByteOffset: at &+ 32, as: SIMD8<UInt32>.self)
+                                weight = w.loadUnaligned(fromByteOffset: at &+ 32, as: SIMD8<Float>.self)
+                                a1 += Self.select(m0, lane, weight)
+                                c1 += Self.select(m1, lane, weight)
+                                lane = d.loadUnaligned(fromByteOffset: at &+ 64, as: SIMD8<UInt32>.self)
+                                weight = w.loadUnaligned(fromByteOffset: at &+ 64, as: SIMD8<Float>.self)
+                                a2 += Self.select(m0, lane, weight)
+                                c2 += Self.select(m1, lane, weight)
+                                lane = d.loadUnaligned(fromByteOffset: at &+ 96, as: SIMD8<UInt32>.self)
+                                weight = w.loadUnaligned(fromByteOffset: at &+ 96, as: SIMD8<Float>.self)
+                                a3 += Self.select(m0, lane, weight)
+                                c3 += Self.select(m1, lane, weight)
+                            }
+                            Self.addRow(current + t &* stride + column, a0, a1, a2, a3, wide: wide)
+                            if t &+ 1 < steps { Self.addRow(current + (t &+ 1) &* stride + column, c0, c1, c2, c3, wide: wide) }
+                            t &+= 2
+                        }
+                        column &+= wide ? 32 : 8
+                    }
+                }
+            }
+        }
+    }
+
+    /// `row[0 ..< 8] += a0` and, when `wide`, the next 24 lanes `+= a1, a2, a3`.
+    @inline(__always)
+    private static func addRow(_ row: UnsafeMutablePointer<Float>, _ a0: SIMD8<Float>, _ a1: SIMD8<Float>, _ a2: SIMD8<Float>,
+                               _ a3: SIMD8<Float>, wide: Bool) {
+        let r = UnsafeMutableRawPointer(row)
+        r.storeBytes(of: r.loadUnaligned(as: SIMD8<Float>.self) + a0, as: SIMD8<Float>.self)
+        guard wide else { return }
+        r.storeBytes(of: r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + a1, toByteOffset: 32, as: SIMD8<Float>.self)
+        r.storeBytes(of: r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self) + a2, toByteOffset: 64, as: SIMD8<Float>.self)
+        r.storeBytes(of: r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self) + a3, toByteOffset: 96, as: SIMD8<Float>.self)
+    }
+
+    /// The lanes' weights where the window `m` has a spike at the lane's delay (its bit in `bits`), else 0.
+    @inline(__always)
+    private static func select(_ m: SIMD8<UInt32>, _ bits: SIMD8<UInt32>, _ weights: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8<Float>().replacing(with: weights, where: m & bits .== bits)
     }
 
     /// One input's spikes, one column block of 32 lanes (four registers): every current row in
