@@ -12,7 +12,9 @@ import Foundation
 /// A batch is cut into chunks of ``chunkSize`` samples that are processed in parallel; each chunk
 /// sums its samples' gradients in order and the chunks are summed in order, so the results are
 /// bit-identical for any number of threads. The engine owns reusable buffers, so reuse one
-/// engine for many batches; it is not safe to use one engine from two threads at once.
+/// engine for many batches; it is not safe to use one engine from two threads at once. On Linux
+/// (glibc) the first engine makes `malloc` keep freed memory in the process, so that each batch
+/// reuses the last one's buffers instead of faulting them in again (see `AllocatorTuning`).
 public final class NetworkEngine {
     /// Samples per parallel work item (fixed, so that results do not depend on `threads`).
     public static let chunkSize = 8
@@ -30,6 +32,7 @@ public final class NetworkEngine {
     /// An engine using `threads` threads.
     public init(threads: Int) {
         self.threads = max(1, threads)
+        _ = AllocatorTuning.keepsFreedMemory
     }
 
     /// Whether ``lossAndGradients(_:raster:samples:labels:loss:dropout:)`` and ``scores(_:raster:samples:recordHidden:)``
