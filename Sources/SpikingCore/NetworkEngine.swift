@@ -108,7 +108,7 @@ public final class NetworkEngine {
         _ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], labels: [Int], loss: ClassificationLoss,
         dropout: Dropout?
     ) -> LossAndGradients {
-        let kernel = GenericKernel(network)
+        let kernel = GenericKernel(network, threads: threads)
         let chunks = chunkCount(samples.count)
         let batch = samples.count
         // the rate penalty needs the batch's spike counts first: a forward pass of its own
@@ -205,7 +205,7 @@ public final class NetworkEngine {
     }
 
     private func genericScores(_ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], recordHidden: Bool) -> Scores {
-        let kernel = GenericKernel(network)
+        let kernel = GenericKernel(network, threads: threads)
         let classes = network.classes, hidden = network.layers[0].neurons, steps = network.steps
         var result = Scores(samples: samples.count, classes: classes, hidden: recordHidden ? hidden : 0, steps: steps)
         var records = [[Float]](repeating: [], count: samples.count)

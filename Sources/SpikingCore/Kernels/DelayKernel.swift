@@ -10,6 +10,8 @@
 /// single weights instead of blocks. The loops that touch memory through pointers are in this file.
 struct DelayKernel: @unchecked Sendable {
     let synapse: DelaySynapse
+    /// Threads for the tables and ``chain(_:)``.
+    let threads: Int
     let inputs: Int
     let neurons: Int
     /// Floats per current row: `neurons` rounded up to eight.
@@ -41,19 +43,33 @@ struct DelayKernel: @unchecked Sendable {
     /// Floats per input's block.
     var blockSize: Int { taps * stride }
 
-    init(_ synapse: DelaySynapse, weights: [Float], inputs: Int, neurons: Int, stride: Int) {
+    /// Floats of the kernels' gradient: `[inputs][taps][stride]` for full blocks, or
+    /// `[inputs][neurons][window]` for windows.
+    var gradientSize: Int { window > 0 ? inputs * neurons * window : inputs * blockSize }
+
+    /// The kernels of `synapse` with `weights` (`[inputs, neurons]`), rows of `stride` floats; the
+    /// tables are computed on `threads` threads (input by input: the same values for any count).
+    init(_ synapse: DelaySynapse, weights: [Float], inputs: Int, neurons: Int, stride: Int, threads: Int = 1) {
         precondition(weights.count == inputs * neurons && synapse.positions.count == inputs * neurons,
                      "DelayKernel: \(weights.count) weights and \(synapse.positions.count) positions for \(inputs) x \(neurons)")
         self.synapse = synapse
+        self.threads = threads
         self.inputs = inputs
         self.neurons = neurons
         self.stride = stride
         taps = synapse.taps
         self.weights = weights
         let taps = synapse.taps, positions = synapse.positions.values
+        let parts = Swift.min(inputs, 16)
+        func inputRange(_ part: Int) -> Range<Int> { part * inputs / parts ..< (part + 1) * inputs / parts }
         var x = [Float](repeating: 0, count: inputs * neurons * taps)
         x.withUnsafeMutableBufferPointer { xp in
-            for c in 0 ..< inputs &* neurons { synapse.tapWeights(position: positions[c], into: xp.baseAddress! + c &* taps) }
+            let out = xp.baseAddress!
+            ParallelChunks.run(count: parts, threads: threads) { part, _ in
+                for c in inputRange(part).lowerBound &* neurons ..< inputRange(part).upperBound &* neurons {
+                    synapse.tapWeights(position: positions[c], into: out + c &* taps)
+                }
+            }
         }
         tapWeights = x
         if synapse.kernel == .max {
@@ -103,10 +119,15 @@ struct DelayKernel: @unchecked Sendable {
         var k = [Float]()
         if window == 0 {
             k = [Float](repeating: 0, count: inputs * taps * stride)
-            for i in 0 ..< inputs {
-                for j in 0 ..< neurons {
-                    let c = i &* neurons &+ j, w = weights[c]
-                    for d in 0 ..< taps { k[(i &* taps &+ d) &* stride &+ j] = w * x[c &* taps &+ d] }
+            k.withUnsafeMutableBufferPointer { kp in
+                let out = kp.baseAddress!
+                ParallelChunks.run(count: parts, threads: threads) { part, _ in
+                    for i in inputRange(part) {
+                        for j in 0 ..< neurons {
+                            let c = i &* neurons &+ j, w = weights[c]
+                            for d in 0 ..< taps { out[(i &* taps &+ d) &* stride &+ j] = w * x[c &* taps &+ d] }
+                        }
+                    }
                 }
             }
         }
@@ -476,30 +497,37 @@ struct DelayKernel: @unchecked Sendable {
     /// The gradients of the weights and the positions (`[inputs, neurons]` each) from the
     /// gradient of the kernels (`[inputs][taps][stride]`, by delay).
     func chain(_ gradKernel: [Float]) -> (weights: [Float], positions: [Float]) {
-        precondition(gradKernel.count == inputs * blockSize,
-                     "DelayKernel: kernel gradient of \(gradKernel.count) values for \(inputs * blockSize)")
+        precondition(gradKernel.count == gradientSize,
+                     "DelayKernel: kernel gradient of \(gradKernel.count) values for \(gradientSize)")
         var gw = [Float](repeating: 0, count: inputs * neurons)
         var gp = [Float](repeating: 0, count: inputs * neurons)
-        var column = [Float](repeating: 0, count: taps)
-        let positions = synapse.positions.values
+        let positions = synapse.positions.values, parts = Swift.min(inputs, 16)
         gradKernel.withUnsafeBufferPointer { g in
             tapWeights.withUnsafeBufferPointer { x in
-                column.withUnsafeMutableBufferPointer { col in
-                    for i in 0 ..< inputs {
-                        for j in 0 ..< neurons {
-                            let c = i &* neurons &+ j
-                            if window > 0 {  // taps outside the window have zero weight: their gradient is not needed
-                                for d in 0 ..< taps { col[d] = 0 }
-                                for m in 0 ..< window where windowStart[c] &+ m < taps {
-                                    col[windowStart[c] &+ m] = g[c &* window &+ m]
+                gw.withUnsafeMutableBufferPointer { gwp in
+                    gp.withUnsafeMutableBufferPointer { gpp in
+                        let gwOut = gwp.baseAddress!, gpOut = gpp.baseAddress!
+                        ParallelChunks.run(count: parts, threads: threads) { part, _ in
+                            var column = [Float](repeating: 0, count: taps)
+                            column.withUnsafeMutableBufferPointer { col in
+                                for i in part * inputs / parts ..< (part + 1) * inputs / parts {
+                                    for j in 0 ..< neurons {
+                                        let c = i &* neurons &+ j
+                                        if window > 0 {  // taps outside the window have zero weight: their gradient is not needed
+                                            for d in 0 ..< taps { col[d] = 0 }
+                                            for m in 0 ..< window where windowStart[c] &+ m < taps {
+                                                col[windowStart[c] &+ m] = g[c &* window &+ m]
+                                            }
+                                        } else {
+                                            for d in 0 ..< taps { col[d] = g[(i &* taps &+ d) &* stride &+ j] }
+                                        }
+                                        let r = synapse.chain(gradKernel: col.baseAddress!, tapWeights: x.baseAddress! + c &* taps,
+                                                              weight: weights[c], position: positions[c])
+                                        gwOut[c] = r.weight
+                                        gpOut[c] = r.position
+                                    }
                                 }
-                            } else {
-                                for d in 0 ..< taps { col[d] = g[(i &* taps &+ d) &* stride &+ j] }
                             }
-                            let r = synapse.chain(gradKernel: col.baseAddress!, tapWeights: x.baseAddress! + c &* taps,
-                                                  weight: weights[c], position: positions[c])
-                            gw[c] = r.weight
-                            gp[c] = r.position
                         }
                     }
                 }

@@ -61,7 +61,8 @@ struct GenericKernel: @unchecked Sendable {
         return out
     }
 
-    init(_ network: SpikingNetwork) {
+    /// The kernel of `network`; delay kernels compute their tables on `threads` threads.
+    init(_ network: SpikingNetwork, threads: Int = 1) {
         steps = network.steps
         var offset = 0
         var offsets: [(Int, Int?, Int)] = []
@@ -70,11 +71,11 @@ struct GenericKernel: @unchecked Sendable {
             let n = layer.neurons, stride = Self.padded(n)
             let w = offset
             let delay = layer.delays.map {
-                DelayKernel($0, weights: layer.weights.effectiveValues, inputs: layer.inputs, neurons: n, stride: stride)
+                DelayKernel($0, weights: layer.weights.effectiveValues, inputs: layer.inputs, neurons: n, stride: stride, threads: threads)
             }
             if let delay {
                 slots.append(Slot(offset: offset, rows: layer.inputs, columns: n, stride: stride, kind: .delayWeights(delay)))
-                offset += layer.inputs * delay.blockSize
+                offset += delay.gradientSize
             } else {
                 slots.append(Slot(offset: offset, rows: layer.inputs, columns: n, stride: stride, kind: .plain))
                 offset += layer.inputs * stride
@@ -99,9 +100,10 @@ struct GenericKernel: @unchecked Sendable {
         self.classStride = Self.padded(network.classes)
         let top = network.readout.inputs, classCount = network.classes, classStride = Self.padded(network.classes)
         let readoutDelay = network.readout.delays.map {
-            DelayKernel($0, weights: network.readout.weights.effectiveValues, inputs: top, neurons: classCount, stride: classStride)
+            DelayKernel($0, weights: network.readout.weights.effectiveValues, inputs: top, neurons: classCount, stride: classStride,
+                        threads: threads)
         }
-        let readoutSize = top * (readoutDelay?.blockSize ?? classStride)
+        let readoutSize = readoutDelay?.gradientSize ?? top * classStride
         readoutOffsets = (offset, offset + readoutSize)
         if let readoutDelay {
             slots.append(Slot(offset: offset, rows: top, columns: classes, stride: classStride, kind: .delayWeights(readoutDelay)))
@@ -520,7 +522,7 @@ struct GenericKernel: @unchecked Sendable {
             switch slot.kind {
             case let .delayWeights(delay), let .delayPositions(delay):
                 if chained[slot.offset] == nil {
-                    chained[slot.offset] = delay.chain(Array(padded[slot.offset ..< slot.offset + delay.inputs * delay.blockSize]))
+                    chained[slot.offset] = delay.chain(Array(padded[slot.offset ..< slot.offset + delay.gradientSize]))
                 }
                 if case .delayWeights = slot.kind { return chained[slot.offset]!.weights }
                 return chained[slot.offset]!.positions

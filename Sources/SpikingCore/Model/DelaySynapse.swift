@@ -92,8 +92,8 @@ public struct DelaySynapse: Equatable, Sendable {
             let centre = p + Float(maxShift), width = abs(sigma) + 0.27
             var sum: Float = 0
             for k in 0 ..< taps {
-                let z = (Float(k) - centre) / width
-                let g = Foundation.exp(-0.5 * (z * z))
+                let z = (Float(k) - centre) / width, e = -0.5 * (z * z)
+                let g = e < -110 ? 0 : Foundation.exp(e)  // exp is exactly 0 in float32 below about -104
                 out[taps - 1 - k] = g
                 sum += g
             }
