@@ -565,23 +565,42 @@ struct DelayKernel: @unchecked Sendable {
         let rows = windowRows(steps: steps)
         var scratch = [Float](repeating: 0, count: neurons * rows)
         scratch.withUnsafeMutableBufferPointer { sp in
-            windowed.withUnsafeBufferPointer { wp in
-                windowStart.withUnsafeBufferPointer { lp in
-                    let out = sp.baseAddress!
-                    for i in 0 ..< inputs {
-                        let first = spikes.starts[i], last = spikes.starts[i + 1]
-                        guard last > first else { continue }
-                        // units innermost: consecutive stores go to different rows, so no load waits
-                        // on an overlapping store of the spike before (store forwarding)
-                        for k in first ..< last {
-                            let t = Int(times[k])
-                            for j in 0 ..< neurons {
-                                let c = i &* neurons &+ j
-                                addWindow(wp.baseAddress! + c &* window, scale: 1, into: out + (j &* rows &+ lp[c] &+ t))
+            if window == 16 {
+                spreadWindows(spikes, times: times, rows: rows, wide: true, into: sp.baseAddress!)
+            } else {
+                spreadWindows(spikes, times: times, rows: rows, wide: false, into: sp.baseAddress!)
+            }
+            addTransposed(UnsafePointer(sp.baseAddress!), rows: rows, steps: steps, into: current)
+        }
+    }
+
+    /// The loops of ``spreadWindows(_:times:steps:into:)`` into the neuron-major scratch, for windows
+    /// of 16 (`wide`) or 8 taps (a constant where it is inlined).
+    @inline(__always)
+    private func spreadWindows(_ spikes: SpikeTimes, times: UnsafePointer<Int32>, rows: Int, wide: Bool,
+                               into out: UnsafeMutablePointer<Float>) {
+        windowed.withUnsafeBufferPointer { wp in
+            windowStart.withUnsafeBufferPointer { lp in
+                for i in 0 ..< inputs {
+                    let first = spikes.starts[i], last = spikes.starts[i + 1]
+                    guard last > first else { continue }
+                    let kernels = UnsafeRawPointer(wp.baseAddress! + i &* neurons &* window), starts = lp.baseAddress! + i &* neurons
+                    // units innermost: consecutive stores go to different rows, so no load waits
+                    // on an overlapping store of the spike before (store forwarding)
+                    for k in first ..< last {
+                        let t = Int(times[k])
+                        var row = out + t
+                        for j in 0 ..< neurons {
+                            let dst = UnsafeMutableRawPointer(row + starts[j]), src = kernels + j &* window &* 4
+                            dst.storeBytes(of: dst.loadUnaligned(as: SIMD8<Float>.self) + src.loadUnaligned(as: SIMD8<Float>.self),
+                                           as: SIMD8<Float>.self)
+                            if wide {
+                                dst.storeBytes(of: dst.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                                    + src.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
                             }
+                            row += rows
                         }
                     }
-                    addTransposed(UnsafePointer(out), rows: rows, steps: steps, into: current)
                 }
             }
         }
@@ -624,23 +643,68 @@ struct DelayKernel: @unchecked Sendable {
         let rows = windowRows(steps: steps)
         let g = transposedGradient(gradCurrent, steps: steps)
         g.withUnsafeBufferPointer { gp in
+            if window == 16 {
+                collectWindows(spikes, times: times, rows: rows, gradient: gp.baseAddress!, wide: true, into: gradKernel)
+            } else {
+                collectWindows(spikes, times: times, rows: rows, gradient: gp.baseAddress!, wide: false, into: gradKernel)
+            }
+        }
+    }
+
+    /// The loops of ``collectWindows(_:times:steps:gradCurrent:into:)`` over the neuron-major
+    /// gradient, for windows of 16 (`wide`) or 8 taps. Four units share a pass over the input's
+    /// spikes, each summing in its own registers (four chains of additions in flight, each in
+    /// spike order).
+    @inline(__always)
+    private func collectWindows(_ spikes: SpikeTimes, times: UnsafePointer<Int32>, rows: Int, gradient: UnsafePointer<Float>,
+                                wide: Bool, into gradKernel: UnsafeMutablePointer<Float>) {
+        @inline(__always)
+        func add(_ a: SIMD8<Float>, _ b: SIMD8<Float>, to c: Int) {
+            let out = UnsafeMutableRawPointer(gradKernel + c &* window)
+            out.storeBytes(of: out.loadUnaligned(as: SIMD8<Float>.self) + a, as: SIMD8<Float>.self)
+            if wide { out.storeBytes(of: out.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + b, toByteOffset: 32, as: SIMD8<Float>.self) }
+        }
+        windowStart.withUnsafeBufferPointer { lp in
             for i in 0 ..< inputs {
                 let first = spikes.starts[i], last = spikes.starts[i + 1]
                 guard last > first else { continue }
-                for j in 0 ..< neurons {
+                var j = 0
+                while j &+ 4 <= neurons {
                     let c = i &* neurons &+ j
-                    let row = gp.baseAddress! + (j &* rows &+ windowStart[c])
-                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+                    let r0 = gradient + (j &* rows &+ lp[c]), r1 = gradient + ((j &+ 1) &* rows &+ lp[c &+ 1])
+                    let r2 = gradient + ((j &+ 2) &* rows &+ lp[c &+ 2]), r3 = gradient + ((j &+ 3) &* rows &+ lp[c &+ 3])
+                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                    var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
                     for k in first ..< last {
-                        let r = UnsafeRawPointer(row + Int(times[k]))
+                        let t = Int(times[k])
+                        a0 += UnsafeRawPointer(r0 + t).loadUnaligned(as: SIMD8<Float>.self)
+                        a1 += UnsafeRawPointer(r1 + t).loadUnaligned(as: SIMD8<Float>.self)
+                        a2 += UnsafeRawPointer(r2 + t).loadUnaligned(as: SIMD8<Float>.self)
+                        a3 += UnsafeRawPointer(r3 + t).loadUnaligned(as: SIMD8<Float>.self)
+                        if wide {
+                            b0 += UnsafeRawPointer(r0 + t).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                            b1 += UnsafeRawPointer(r1 + t).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                            b2 += UnsafeRawPointer(r2 + t).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                            b3 += UnsafeRawPointer(r3 + t).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                        }
+                    }
+                    add(a0, b0, to: c)
+                    add(a1, b1, to: c &+ 1)
+                    add(a2, b2, to: c &+ 2)
+                    add(a3, b3, to: c &+ 3)
+                    j &+= 4
+                }
+                while j < neurons {
+                    let c = i &* neurons &+ j
+                    let r0 = gradient + (j &* rows &+ lp[c])
+                    var a0 = SIMD8<Float>(), b0 = SIMD8<Float>()
+                    for k in first ..< last {
+                        let r = UnsafeRawPointer(r0 + Int(times[k]))
                         a0 += r.loadUnaligned(as: SIMD8<Float>.self)
-                        if window == 16 { a1 += r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) }
+                        if wide { b0 += r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) }
                     }
-                    let out = UnsafeMutableRawPointer(gradKernel + c &* window)
-                    out.storeBytes(of: out.loadUnaligned(as: SIMD8<Float>.self) + a0, as: SIMD8<Float>.self)
-                    if window == 16 {
-                        out.storeBytes(of: out.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + a1, toByteOffset: 32, as: SIMD8<Float>.self)
-                    }
+                    add(a0, b0, to: c)
+                    j &+= 1
                 }
             }
         }
@@ -653,22 +717,63 @@ struct DelayKernel: @unchecked Sendable {
         let rows = windowRows(steps: steps)
         let g = transposedGradient(gradCurrent, steps: steps)
         g.withUnsafeBufferPointer { gp in
-            windowed.withUnsafeBufferPointer { wp in
+            x.withUnsafeBufferPointer { xp in
+                if window == 16 {
+                    collectWindows(dense: xp.baseAddress!, steps: steps, rows: rows, gradient: gp.baseAddress!, wide: true,
+                                   into: gradKernel, gradX: gradX)
+                } else {
+                    collectWindows(dense: xp.baseAddress!, steps: steps, rows: rows, gradient: gp.baseAddress!, wide: false,
+                                   into: gradKernel, gradX: gradX)
+                }
+            }
+        }
+    }
+
+    /// The loops of ``collectWindows(dense:steps:gradCurrent:into:gradX:)`` for windows of 16
+    /// (`wide`) or 8 taps; two inputs at a time, each summing its `gradX` over the units in its
+    /// own register (two chains of additions in flight, each in unit order).
+    @inline(__always)
+    private func collectWindows(dense x: UnsafePointer<Float>, steps: Int, rows: Int, gradient: UnsafePointer<Float>, wide: Bool,
+                                into gradKernel: UnsafeMutablePointer<Float>, gradX: UnsafeMutablePointer<Float>?) {
+        windowed.withUnsafeBufferPointer { wp in
+            windowStart.withUnsafeBufferPointer { lp in
+                let kernels = wp.baseAddress!
+                /// The window gradient's share of one connection at step `t`, and its term of `gradX`.
+                @inline(__always)
+                func connection(_ c: Int, _ j: Int, _ t: Int, _ xi: Float, _ acc: inout SIMD8<Float>) {
+                    let row = gradient + (j &* rows &+ lp[c] &+ t)
+                    if xi != 0 {
+                        let out = UnsafeMutableRawPointer(gradKernel + c &* window), r = UnsafeRawPointer(row)
+                        out.storeBytes(of: out.loadUnaligned(as: SIMD8<Float>.self) + xi * r.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                        if wide {
+                            out.storeBytes(of: out.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                                + xi * r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
+                        }
+                    }
+                    guard gradX != nil else { return }
+                    let r = UnsafeRawPointer(row), k = UnsafeRawPointer(kernels + c &* window)
+                    acc += k.loadUnaligned(as: SIMD8<Float>.self) * r.loadUnaligned(as: SIMD8<Float>.self)
+                    if wide { acc += k.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) * r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) }
+                }
                 for t in 0 ..< steps {
-                    for i in 0 ..< inputs {
+                    var i = 0
+                    while i &+ 2 <= inputs {
+                        let x0 = x[t &* inputs &+ i], x1 = x[t &* inputs &+ i &+ 1]
+                        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+                        for j in 0 ..< neurons {
+                            connection(i &* neurons &+ j, j, t, x0, &acc0)
+                            connection((i &+ 1) &* neurons &+ j, j, t, x1, &acc1)
+                        }
+                        if let gradX {
+                            gradX[t &* inputs &+ i] += acc0.sum()
+                            gradX[t &* inputs &+ i &+ 1] += acc1.sum()
+                        }
+                        i &+= 2
+                    }
+                    if i < inputs {
                         let xi = x[t &* inputs &+ i]
                         var acc = SIMD8<Float>()
-                        for j in 0 ..< neurons {
-                            let c = i &* neurons &+ j
-                            let row = gp.baseAddress! + (j &* rows &+ windowStart[c] &+ t)
-                            if xi != 0 { addWindow(row, scale: xi, into: gradKernel + c &* window) }
-                            guard gradX != nil else { continue }
-                            let r = UnsafeRawPointer(row), k = UnsafeRawPointer(wp.baseAddress! + c &* window)
-                            acc += k.loadUnaligned(as: SIMD8<Float>.self) * r.loadUnaligned(as: SIMD8<Float>.self)
-                            if window == 16 {
-                                acc += k.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) * r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                            }
-                        }
+                        for j in 0 ..< neurons { connection(i &* neurons &+ j, j, t, xi, &acc) }
                         if let gradX { gradX[t &* inputs &+ i] += acc.sum() }
                     }
                 }
