@@ -239,18 +239,54 @@ struct DelayKernel: @unchecked Sendable {
     /// scalar form's additions into that row come in input order (one spike of an input per row
     /// and connection).
     func spreadMaxBits(_ spikes: SpikeTimes, times: UnsafePointer<Int32>, steps: Int, into current: UnsafeMutablePointer<Float>) {
-        // each input's spike train, spike at t as bit t + 32 of a little-endian byte string; the
-        // window of row t is the 32 bits from bit t + 1 (delays 31 ... 0)
-        let rowBytes = ((steps &+ 32 &+ 7) / 8 &+ 8 &+ 7) / 8 &* 8
-        var trains = [UInt8](repeating: 0, count: inputs &* rowBytes)
-        trains.withUnsafeMutableBufferPointer { bp in
-            for i in 0 ..< inputs {
-                for k in spikes.starts[i] ..< spikes.starts[i + 1] {
-                    let bit = Int(times[k]) &+ 32
-                    bp[i &* rowBytes &+ bit >> 3] |= UInt8(1) << UInt8(bit & 7)
+        var trains = SpikeTrains(inputs: inputs, steps: steps)
+        for i in 0 ..< inputs { for k in spikes.starts[i] ..< spikes.starts[i + 1] { trains.set(input: i, step: Int(times[k])) } }
+        spreadMaxBits(trains, steps: steps, into: current)
+    }
+
+    /// Whether the first layer's kernel reads the raster's bits (``spread(raster:wordsPerStep:steps:into:)``,
+    /// the integer-delay kernel of at most 32 taps) rather than each input's spike steps.
+    var spreadsRaster: Bool { !maxLanes.delays.isEmpty }
+
+    /// ``spreadMaxBits(_:times:steps:into:)`` from the raster's bits (`steps` rows of `wordsPerStep`
+    /// words, input `i` in bit `i % 64` of word `i / 64`): the same sums without listing spikes.
+    func spread(raster bits: UnsafePointer<UInt64>, wordsPerStep: Int, steps: Int, into current: UnsafeMutablePointer<Float>) {
+        precondition(spreadsRaster, "DelayKernel: only the integer-delay kernel of at most 32 taps reads the raster")
+        var trains = SpikeTrains(inputs: inputs, steps: steps)
+        for t in 0 ..< steps {
+            for w in 0 ..< wordsPerStep {
+                var b = bits[t &* wordsPerStep &+ w]
+                while b != 0 {
+                    trains.set(input: w &* 64 &+ b.trailingZeroBitCount, step: t)
+                    b &= b &- 1
                 }
             }
         }
+        spreadMaxBits(trains, steps: steps, into: current)
+    }
+
+    /// Each input's spike train as a little-endian bit string, the spike at step `t` in bit
+    /// `t + 32` (zeros before: no spikes before step 0), with room for a 64-bit read at every row.
+    struct SpikeTrains {
+        let rowBytes: Int
+        var bytes: [UInt8]
+
+        init(inputs: Int, steps: Int) {
+            rowBytes = ((steps + 32 + 7) / 8 + 8 + 7) / 8 * 8
+            bytes = [UInt8](repeating: 0, count: inputs * rowBytes)
+        }
+
+        @inline(__always)
+        mutating func set(input i: Int, step t: Int) {
+            let bit = t &+ 32
+            bytes.withUnsafeMutableBufferPointer { $0[i &* rowBytes &+ bit >> 3] |= UInt8(1) << UInt8(bit & 7) }
+        }
+    }
+
+    /// The register loops of ``spreadMaxBits(_:times:steps:into:)``: the window of row `t` is the
+    /// 32 bits of a train from bit `t + 1` (delays 31 ... 0).
+    private func spreadMaxBits(_ spikeTrains: SpikeTrains, steps: Int, into current: UnsafeMutablePointer<Float>) {
+        let rowBytes = spikeTrains.rowBytes, trains = spikeTrains.bytes
         trains.withUnsafeBufferPointer { bp in
             maxLanes.delays.withUnsafeBufferPointer { dp in
                 maxLanes.weights.withUnsafeBufferPointer { wp in

@@ -141,7 +141,7 @@ struct GenericKernel: @unchecked Sendable {
         var outputs: [[Float]] = []  // per hidden layer, steps x neurons spikes
         var currents: [[Float]] = []
         var tapes: [Any] = []  // per hidden layer, [State] before each step
-        var inputSpikes: DelayKernel.SpikeTimes?  // the raster's spike steps, when the first layer is delayed
+        var inputSpikes: DelayKernel.SpikeTimes?  // the raster's spike steps, when the first layer's Gaussian delays use them
         var readoutInput: [Float] = []  // the top layer's spikes after dropout
         var dropoutFactor: [Float]?  // per spike of the top layer: 0 or 1 / (1 - p)
         var readoutCurrent: [Float] = []  // steps x classes
@@ -155,7 +155,7 @@ struct GenericKernel: @unchecked Sendable {
     func forward(_ input: UnsafePointer<UInt64>, wordsPerStep: Int, dropout: Dropout? = nil, sample: Int = 0) -> Record {
         var record = Record()
         var below = Input.raster(input, wordsPerStep: wordsPerStep)
-        if layers[0].delay != nil {
+        if let delay = layers[0].delay, !delay.spreadsRaster {  // else the kernel reads the bits (the backward pass lists them)
             let spikes = DelayKernel.SpikeTimes(bits: input, wordsPerStep: wordsPerStep, steps: steps, inputs: layers[0].inputs)
             record.inputSpikes = spikes
             below = .spikeTimes(spikes)
@@ -258,8 +258,9 @@ struct GenericKernel: @unchecked Sendable {
             current.withUnsafeMutableBufferPointer { cp in
                 if let spikes {
                     delay.spread(spikes: spikes, steps: steps, into: cp.baseAddress!)
+                } else if let bits {
+                    delay.spread(raster: bits, wordsPerStep: wordsPerStep, steps: steps, into: cp.baseAddress!)
                 } else {
-                    precondition(bits == nil, "GenericKernel: a delayed first layer takes spike times")
                     delay.spread(dense: dense, steps: steps, into: cp.baseAddress!)
                 }
             }
@@ -400,8 +401,9 @@ struct GenericKernel: @unchecked Sendable {
             if let delay = layer.delay {
                 gradCurrent.withUnsafeBufferPointer { gc in
                     if l == 0 {
-                        delay.collect(spikes: record.inputSpikes!, steps: steps, gradCurrent: gc.baseAddress!,
-                                      into: gradients + offsets.w)
+                        let spikes = record.inputSpikes
+                            ?? DelayKernel.SpikeTimes(bits: input, wordsPerStep: wordsPerStep, steps: steps, inputs: layer.inputs)
+                        delay.collect(spikes: spikes, steps: steps, gradCurrent: gc.baseAddress!, into: gradients + offsets.w)
                     } else {
                         gradBelow.withUnsafeMutableBufferPointer { gb in
                             delay.collect(dense: record.outputs[l - 1], steps: steps, gradCurrent: gc.baseAddress!,
