@@ -240,7 +240,13 @@ struct DelayKernel: @unchecked Sendable {
     /// and connection).
     func spreadMaxBits(_ spikes: SpikeTimes, times: UnsafePointer<Int32>, steps: Int, into current: UnsafeMutablePointer<Float>) {
         var trains = SpikeTrains(inputs: inputs, steps: steps)
-        for i in 0 ..< inputs { for k in spikes.starts[i] ..< spikes.starts[i + 1] { trains.set(input: i, step: Int(times[k])) } }
+        trains.bytes.withUnsafeMutableBufferPointer { bp in
+            for i in 0 ..< inputs {
+                for k in spikes.starts[i] ..< spikes.starts[i + 1] {
+                    SpikeTrains.set(bp.baseAddress!, rowBytes: trains.rowBytes, input: i, step: Int(times[k]))
+                }
+            }
+        }
         spreadMaxBits(trains, steps: steps, into: current)
     }
 
@@ -253,12 +259,15 @@ struct DelayKernel: @unchecked Sendable {
     func spread(raster bits: UnsafePointer<UInt64>, wordsPerStep: Int, steps: Int, into current: UnsafeMutablePointer<Float>) {
         precondition(spreadsRaster, "DelayKernel: only the integer-delay kernel of at most 32 taps reads the raster")
         var trains = SpikeTrains(inputs: inputs, steps: steps)
-        for t in 0 ..< steps {
-            for w in 0 ..< wordsPerStep {
-                var b = bits[t &* wordsPerStep &+ w]
-                while b != 0 {
-                    trains.set(input: w &* 64 &+ b.trailingZeroBitCount, step: t)
-                    b &= b &- 1
+        let rowBytes = trains.rowBytes
+        trains.bytes.withUnsafeMutableBufferPointer { bp in
+            for t in 0 ..< steps {
+                for w in 0 ..< wordsPerStep {
+                    var b = bits[t &* wordsPerStep &+ w]
+                    while b != 0 {
+                        SpikeTrains.set(bp.baseAddress!, rowBytes: rowBytes, input: w &* 64 &+ b.trailingZeroBitCount, step: t)
+                        b &= b &- 1
+                    }
                 }
             }
         }
@@ -276,10 +285,11 @@ struct DelayKernel: @unchecked Sendable {
             bytes = [UInt8](repeating: 0, count: inputs * rowBytes)
         }
 
+        /// Sets the bit of input `i`'s spike at step `t` in `bytes` (rows of `rowBytes`).
         @inline(__always)
-        mutating func set(input i: Int, step t: Int) {
+        static func set(_ bytes: UnsafeMutablePointer<UInt8>, rowBytes: Int, input i: Int, step t: Int) {
             let bit = t &+ 32
-            bytes.withUnsafeMutableBufferPointer { $0[i &* rowBytes &+ bit >> 3] |= UInt8(1) << UInt8(bit & 7) }
+            bytes[i &* rowBytes &+ bit >> 3] |= UInt8(1) << UInt8(bit & 7)
         }
     }
 
