@@ -62,12 +62,23 @@ struct DelayKernel: @unchecked Sendable {
         let taps = synapse.taps, positions = synapse.positions.values
         let parts = Swift.min(inputs, 16)
         func inputRange(_ part: Int) -> Range<Int> { part * inputs / parts ..< (part + 1) * inputs / parts }
+        // the tap weights and, for the Gaussian, each connection's first non-zero tap and the
+        // widest span of non-zero taps (per part, then the largest)
         var x = [Float](repeating: 0, count: inputs * neurons * taps)
+        var starts = [Int](repeating: 0, count: inputs * neurons), spans = [Int](repeating: 0, count: parts)
         x.withUnsafeMutableBufferPointer { xp in
-            let out = xp.baseAddress!
-            ParallelChunks.run(count: parts, threads: threads) { part, _ in
-                for c in inputRange(part).lowerBound &* neurons ..< inputRange(part).upperBound &* neurons {
-                    synapse.tapWeights(position: positions[c], into: out + c &* taps)
+            starts.withUnsafeMutableBufferPointer { sp in
+                spans.withUnsafeMutableBufferPointer { pp in
+                    let out = xp.baseAddress!, first = sp.baseAddress!, span = pp.baseAddress!
+                    ParallelChunks.run(count: parts, threads: threads) { part, _ in
+                        for c in inputRange(part).lowerBound &* neurons ..< inputRange(part).upperBound &* neurons {
+                            let row = out + c &* taps
+                            synapse.tapWeights(position: positions[c], into: row)
+                            guard synapse.kernel == .gauss, let range = DelaySynapse.nonZeroTaps(row, count: taps) else { continue }
+                            first[c] = range.lowerBound
+                            span[part] = Swift.max(span[part], range.count)
+                        }
+                    }
                 }
             }
         }
@@ -93,21 +104,19 @@ struct DelayKernel: @unchecked Sendable {
         }
         // Narrow Gaussians (late in training) touch a few delays each: a window per connection
         // then replaces the full block (a few vector operations per spike instead of `taps`).
-        var span = 0, starts = [Int](repeating: 0, count: inputs * neurons)
-        if synapse.kernel == .gauss {
-            for c in 0 ..< inputs * neurons {
-                guard let range = DelaySynapse.nonZeroTaps(x[c * taps ..< (c + 1) * taps]) else { continue }
-                starts[c] = range.lowerBound - c * taps
-                span = Swift.max(span, range.count)
-            }
-        }
+        let span = spans.max() ?? 0
         let width = span <= 8 ? 8 : 16
         if synapse.kernel == .gauss, span <= 16, width < taps, neurons * width <= taps * stride {
             window = width
             windowStart = starts
             var w = [Float](repeating: 0, count: inputs * neurons * width)
-            for c in 0 ..< inputs * neurons {
-                for m in 0 ..< width where starts[c] + m < taps { w[c * width + m] = weights[c] * x[c * taps + starts[c] + m] }
+            w.withUnsafeMutableBufferPointer { wp in
+                let out = wp.baseAddress!
+                ParallelChunks.run(count: parts, threads: threads) { part, _ in
+                    for c in inputRange(part).lowerBound &* neurons ..< inputRange(part).upperBound &* neurons {
+                        for m in 0 ..< width where starts[c] &+ m < taps { out[c &* width &+ m] = weights[c] * x[c &* taps &+ starts[c] &+ m] }
+                    }
+                }
             }
             windowed = w
         } else {
@@ -559,16 +568,15 @@ struct DelayKernel: @unchecked Sendable {
                                 for i in part * inputs / parts ..< (part + 1) * inputs / parts {
                                     for j in 0 ..< neurons {
                                         let c = i &* neurons &+ j
-                                        if window > 0 {  // taps outside the window have zero weight: their gradient is not needed
-                                            for d in 0 ..< taps { col[d] = 0 }
-                                            for m in 0 ..< window where windowStart[c] &+ m < taps {
-                                                col[windowStart[c] &+ m] = g[c &* window &+ m]
-                                            }
+                                        var range = 0 ..< taps
+                                        if window > 0 {  // taps outside the window have zero weight: their terms are zeros
+                                            range = windowStart[c] ..< Swift.min(taps, windowStart[c] &+ window)
+                                            for d in range { col[d] = g[c &* window &+ d &- windowStart[c]] }
                                         } else {
                                             for d in 0 ..< taps { col[d] = g[(i &* taps &+ d) &* stride &+ j] }
                                         }
                                         let r = synapse.chain(gradKernel: col.baseAddress!, tapWeights: x.baseAddress! + c &* taps,
-                                                              weight: weights[c], position: positions[c])
+                                                              weight: weights[c], position: positions[c], delays: range)
                                         gwOut[c] = r.weight
                                         gpOut[c] = r.position
                                     }

@@ -73,12 +73,18 @@ public struct DelaySynapse: Equatable, Sendable {
     /// spanning at most 16 taps (narrow Gaussians, late in training) as windows of 8 or 16 taps
     /// per connection instead of full blocks of `taps` delays.
     public var nonZeroTapSpan: Int {
-        positions.values.reduce(0) { span, p in Swift.max(span, Self.nonZeroTaps(tapWeights(position: p))?.count ?? 0) }
+        positions.values.reduce(0) { span, p in
+            Swift.max(span, tapWeights(position: p).withUnsafeBufferPointer { Self.nonZeroTaps($0.baseAddress!, count: taps)?.count ?? 0 })
+        }
     }
 
-    /// The delays from the first to the last non-zero tap weight of one connection, if any.
-    static func nonZeroTaps<C: BidirectionalCollection<Float>>(_ x: C) -> ClosedRange<C.Index>? where C.Index == Int {
-        guard let lo = x.firstIndex(where: { $0 != 0 }), let hi = x.lastIndex(where: { $0 != 0 }) else { return nil }
+    /// The delays from the first to the last non-zero tap weight of one connection (`x[0 ..< count]`), if any.
+    @inline(__always)
+    static func nonZeroTaps(_ x: UnsafePointer<Float>, count: Int) -> ClosedRange<Int>? {
+        var lo = 0, hi = count &- 1
+        while lo < count && x[lo] == 0 { lo &+= 1 }
+        guard lo < count else { return nil }
+        while x[hi] == 0 { hi &-= 1 }
         return lo ... hi
     }
 
@@ -90,32 +96,40 @@ public struct DelaySynapse: Equatable, Sendable {
             out[integerDelay(position: p)] = Self.maxTapWeight
         case .gauss:
             let centre = p + Float(maxShift), width = abs(sigma) + 0.27
+            // exp(-z^2 / 2) is exactly 0 in float32 for z above about 14.4: taps farther than 15
+            // widths from the centre are 0 without computing them
+            let reach = 15 * width
             var sum: Float = 0
             for k in 0 ..< taps {
-                let z = (Float(k) - centre) / width, e = -0.5 * (z * z)
-                let g = e < -110 ? 0 : Foundation.exp(e)  // exp is exactly 0 in float32 below about -104
+                let offset = Float(k) - centre
+                var g: Float = 0
+                if abs(offset) <= reach {
+                    let z = offset / width, e = -0.5 * (z * z)
+                    if e >= -110 { g = Foundation.exp(e) }
+                }
                 out[taps - 1 - k] = g
                 sum += g
             }
             // Taps below float32 resolution of the sum change no sum they enter; they are set to
             // zero, which keeps subnormal numbers (very slow arithmetic) out of the kernels.
             let negligible = sum * 0x1p-24, norm = sum + 1e-7
-            for d in 0 ..< taps { out[d] = out[d] < negligible ? 0 : out[d] / norm }
+            for d in 0 ..< taps where out[d] != 0 { out[d] = out[d] < negligible ? 0 : out[d] / norm }
         }
     }
 
     /// The gradients of a connection's weight and position from the gradient of its kernel
     /// (`gradKernel[d]`, by delay), given its weight and normalised tap weights `x` (by delay).
-    /// The position's gradient is 0 under the ``Kernel-swift.enum/max`` kernel (rounding).
+    /// The position's gradient is 0 under the ``Kernel-swift.enum/max`` kernel (rounding). Only the
+    /// delays in `range` are read: outside it `g` or `x` must be 0 (their terms would add zeros).
     func chain(gradKernel g: UnsafePointer<Float>, tapWeights x: UnsafePointer<Float>, weight w: Float,
-               position p: Float) -> (weight: Float, position: Float) {
+               position p: Float, delays range: Range<Int>) -> (weight: Float, position: Float) {
         var gw: Float = 0
-        for d in 0 ..< taps { gw += g[d] * x[d] }
+        for d in range { gw += g[d] * x[d] }
         guard kernel == .gauss else { return (gw, 0) }
         // X = G / S: dL/dG_m = (W gK_m - W gw) / S; dG_m / dp = G_m z_m / width; G_m / S = X_m
         let centre = p + Float(maxShift), width = abs(sigma) + 0.27
         var gp: Float = 0
-        for d in 0 ..< taps {
+        for d in range {
             let z = (Float(taps - 1 - d) - centre) / width
             gp += (g[d] - gw) * x[d] * z
         }
