@@ -22,7 +22,7 @@ struct DelayKernel: @unchecked Sendable {
     /// Normalised tap weights by delay, `[inputs][neurons][taps]`.
     let tapWeights: [Float]
     /// The kernels by delay, `[inputs][taps][stride]`.
-    let blocks: [Float]
+    let blocks: AlignedFloats
     /// The ``DelaySynapse/Kernel-swift.enum/max`` kernel's one tap: each connection's delay (steps),
     /// `[inputs, neurons]` (empty for the Gaussian kernel).
     let delays: [Int]
@@ -125,17 +125,14 @@ struct DelayKernel: @unchecked Sendable {
             windowed = []
         }
         // the full blocks, unless the kernels are windows
-        var k = [Float]()
+        let k = AlignedFloats(zeros: window == 0 ? inputs * taps * stride : 0)
         if window == 0 {
-            k = [Float](repeating: 0, count: inputs * taps * stride)
-            k.withUnsafeMutableBufferPointer { kp in
-                let out = kp.baseAddress!
-                ParallelChunks.run(count: parts, threads: threads) { part, _ in
-                    for i in inputRange(part) {
-                        for j in 0 ..< neurons {
-                            let c = i &* neurons &+ j, w = weights[c]
-                            for d in 0 ..< taps { out[(i &* taps &+ d) &* stride &+ j] = w * x[c &* taps &+ d] }
-                        }
+            let out = k.pointer
+            ParallelChunks.run(count: parts, threads: threads) { part, _ in
+                for i in inputRange(part) {
+                    for j in 0 ..< neurons {
+                        let c = i &* neurons &+ j, w = weights[c]
+                        for d in 0 ..< taps { out[(i &* taps &+ d) &* stride &+ j] = w * x[c &* taps &+ d] }
                     }
                 }
             }
@@ -149,14 +146,25 @@ struct DelayKernel: @unchecked Sendable {
         var times: [Int32]
 
         init(bits: UnsafePointer<UInt64>, wordsPerStep: Int, steps: Int, inputs: Int) {
+            // each input's spike count, for 64 inputs at a time in bit-sliced counters (bit p of
+            // input i's count in bit i of plane p): no branch per spike
             var counts = [Int](repeating: 0, count: inputs + 1)
-            for t in 0 ..< steps {
-                for w in 0 ..< wordsPerStep {
-                    var b = bits[t &* wordsPerStep &+ w]
-                    while b != 0 {
-                        counts[w &* 64 &+ b.trailingZeroBitCount &+ 1] &+= 1
-                        b &= b &- 1
+            let planes = Swift.max(1, Int.bitWidth - steps.leadingZeroBitCount)
+            var plane = [UInt64](repeating: 0, count: planes)
+            for w in 0 ..< wordsPerStep {
+                for p in 0 ..< planes { plane[p] = 0 }
+                for t in 0 ..< steps {
+                    var carry = bits[t &* wordsPerStep &+ w]
+                    for p in 0 ..< planes {
+                        let next = plane[p] & carry
+                        plane[p] ^= carry
+                        carry = next
                     }
+                }
+                for i in w &* 64 ..< Swift.min(inputs, w &* 64 &+ 64) {
+                    var n = 0
+                    for p in 0 ..< planes { n |= Int((plane[p] >> UInt64(i &- w &* 64)) & 1) << p }
+                    counts[i + 1] = n
                 }
             }
             for i in 0 ..< inputs { counts[i + 1] &+= counts[i] }
@@ -199,7 +207,7 @@ struct DelayKernel: @unchecked Sendable {
                 spreadWindows(spikes, times: tp.baseAddress!, steps: steps, into: current)
                 return
             }
-            blocks.withUnsafeBufferPointer { kp in
+            do { let kp = UnsafeBufferPointer(start: blocks.pointer, count: blocks.count)
                 for i in 0 ..< inputs where spikes.starts[i + 1] > spikes.starts[i] {
                     let times = tp.baseAddress! + spikes.starts[i], count = spikes.starts[i + 1] &- spikes.starts[i]
                     let block = kp.baseAddress! + i &* blockSize
@@ -430,7 +438,7 @@ struct DelayKernel: @unchecked Sendable {
     func spread(dense x: [Float], steps: Int, into current: UnsafeMutablePointer<Float>) {
         precondition(x.count == steps * inputs, "DelayKernel: \(x.count) inputs for \(steps) x \(inputs)")
         if window > 0 { return spreadWindows(dense: x, steps: steps, into: current) }
-        blocks.withUnsafeBufferPointer { kp in
+        do { let kp = UnsafeBufferPointer(start: blocks.pointer, count: blocks.count)
             x.withUnsafeBufferPointer { xp in
                 let k = kp.baseAddress!
                 for t in 0 ..< steps {
@@ -533,7 +541,7 @@ struct DelayKernel: @unchecked Sendable {
                  gradX: UnsafeMutablePointer<Float>?) {
         precondition(x.count == steps * inputs, "DelayKernel: \(x.count) inputs for \(steps) x \(inputs)")
         if window > 0 { return collectWindows(dense: x, steps: steps, gradCurrent: gradCurrent, into: gradKernel, gradX: gradX) }
-        blocks.withUnsafeBufferPointer { kp in
+        do { let kp = UnsafeBufferPointer(start: blocks.pointer, count: blocks.count)
             x.withUnsafeBufferPointer { xp in
                 let k = kp.baseAddress!
                 for t in 0 ..< steps {
