@@ -58,9 +58,13 @@ extension Experiment {
     public func evaluate(
         _ network: SpikingNetwork, on data: IPDDataset, offset: Double, engine: NetworkEngine, recordHidden: Bool = false
     ) -> EvaluatedSet {
-        let raster = stimulus.spikes(for: data, offset: offset, threads: engine.threads)
-        let scores = engine.scores(network.withDelayKernel(.max), raster: raster, samples: Array(0 ..< data.count),
-                                   recordHidden: recordHidden)
+        // a few batches' spikes at a time (memory: a training set's are 13 MB at the defaults)
+        let evaluated = network.withDelayKernel(.max), block = Trainer.batchesPerStimulus * config.batchSize
+        let scores = Scores(concatenating: stride(from: 0, to: max(1, data.count), by: block).map { first in
+            let samples = Array(first ..< min(data.count, first + block))
+            let raster = stimulus.spikes(for: data, samples: samples, offset: offset, threads: engine.threads)
+            return engine.scores(evaluated, raster: raster, samples: Array(0 ..< samples.count), recordHidden: recordHidden)
+        })
         let predictions = (0 ..< data.count).map(scores.prediction)
         return EvaluatedSet(data: data, offset: offset, scores: scores, predictions: predictions,
                             evaluation: Evaluation(trueIPDs: data.ipds, predictions: predictions, classes: classes))

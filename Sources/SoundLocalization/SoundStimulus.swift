@@ -59,14 +59,16 @@ public struct SoundStimulus: Equatable, Sendable {
         dataset.sampleOffsets?[n] ?? offset
     }
 
-    /// The spikes of every sample of `dataset`, built in parallel, with phase offset `offset` (in
-    /// cycles) shared by the samples, or each sample's own (``IPDDataset/sampleOffsets``), and the
-    /// data set's phase-delay noise (``IPDDataset/phaseJitter``).
-    public func spikes(for dataset: IPDDataset, offset: Double, threads: Int) -> SpikeRaster {
+    /// The spikes of every sample of `dataset` (or of the listed `samples`, in that order: sample
+    /// `k` of the raster is `samples[k]` of the data set, with the same spikes), built in parallel,
+    /// with phase offset `offset` (in cycles) shared by the samples, or each sample's own
+    /// (``IPDDataset/sampleOffsets``), and the data set's phase-delay noise (``IPDDataset/phaseJitter``).
+    public func spikes(for dataset: IPDDataset, samples: [Int]? = nil, offset: Double, threads: Int) -> SpikeRaster {
         precondition(dataset.phaseJitter.isEmpty || dataset.phaseJitter.count == channels,
                      "SoundStimulus: \(dataset.phaseJitter.count) jitter values for \(channels) fibres")
         precondition(dataset.sampleOffsets.map { $0.count == dataset.count } ?? true, "SoundStimulus: one offset per sample")
-        var raster = SpikeRaster(samples: dataset.count, steps: steps, channels: channels)
+        precondition(samples?.allSatisfy { (0 ..< dataset.count).contains($0) } ?? true, "SoundStimulus: a sample outside the data set")
+        var raster = SpikeRaster(samples: samples?.count ?? dataset.count, steps: steps, channels: channels)
         func timeTables(_ offset: Double) -> ([Float], [Float]) {
             let phases = (0 ..< steps).map { timePhase(step: $0, offset: offset) }
             return (phases.map { Float(sin($0)) }, phases.map { Float(cos($0)) })
@@ -74,10 +76,11 @@ public struct SoundStimulus: Equatable, Sendable {
         let shared = timeTables(offset)
         let delays = (0 ..< channels).map { phaseDelays[$0 % anfPerEar] + (dataset.phaseJitter.isEmpty ? 0 : dataset.phaseJitter[$0]) }
         let delaySin = delays.map { sin($0) }, delayCos = delays.map { cos($0) }
-        raster.writeSamples(chunkSize: 64, threads: threads) { samples, writer in
+        raster.writeSamples(chunkSize: 64, threads: threads) { slots, writer in
             var channelSin = [Float](repeating: 0, count: channels)
             var channelCos = channelSin
-            for n in samples {
+            for slot in slots {
+                let n = samples?[slot] ?? slot
                 let ipd = dataset.ipds[n]
                 let si = sin(ipd), ci = cos(ipd)
                 for k in 0 ..< anfPerEar {
@@ -90,7 +93,7 @@ public struct SoundStimulus: Equatable, Sendable {
                 }
                 let time = dataset.sampleOffsets.map { timeTables($0[n]) } ?? shared
                 encoder.encode(timeSin: time.0, timeCos: time.1, channelSin: channelSin, channelCos: channelCos,
-                               noise: dataset.noise, into: &writer, sample: n)
+                               noise: dataset.noise, into: &writer, sample: slot, noiseSample: n)
             }
         }
         return raster

@@ -69,15 +69,23 @@ public struct Trainer {
         var next = state
         next.applySchedules(of: c, epoch: e)
         let labels = experiment.trainingSet.labels(experiment.classes)
-        let raster = experiment.stimulus.spikes(
-            for: experiment.trainingSet, offset: experiment.trainingOffset(epoch: e), threads: engine.threads)
         var order = Array(0 ..< experiment.trainingSet.count)
         var g = RandomStream.shuffle.generator(seed: c.seed, e)
         order.fisherYatesShuffle(using: &g)
         var losses: [Double] = []
+        var raster = SpikeRaster(samples: 0, steps: 0, channels: 0)
         for b in 0 ..< c.trainBatches {
             let samples = Array(order[b * c.batchSize ..< (b + 1) * c.batchSize])
-            let result = engine.lossAndGradients(next.network, raster: raster, samples: samples,
+            // the spikes of the next few batches (not the whole epoch's: memory), each sample with
+            // the spikes it has in the whole set
+            let block = b % Self.batchesPerStimulus
+            if block == 0 {
+                let end = min(c.trainBatches, b + Self.batchesPerStimulus) * c.batchSize
+                raster = experiment.stimulus.spikes(for: experiment.trainingSet, samples: Array(order[b * c.batchSize ..< end]),
+                                                    offset: experiment.trainingOffset(epoch: e), threads: engine.threads)
+            }
+            let result = engine.lossAndGradients(next.network, raster: raster,
+                                                 samples: Array(block * c.batchSize ..< (block + 1) * c.batchSize),
                                                  labels: samples.map { labels[$0] }, loss: experiment.loss,
                                                  dropout: experiment.dropout(epoch: e, batch: b))
             guard result.loss.isFinite else { throw TrainingError.nonFinite(epoch: e, batch: b, what: "loss") }
@@ -123,21 +131,30 @@ public struct Trainer {
     public func validationLoss(_ network: SpikingNetwork, epoch: Int) -> Double {
         let c = experiment.config
         let data = experiment.validationSet
-        let raster = experiment.stimulus.spikes(
-            for: data, offset: experiment.validationOffset(epoch: epoch), threads: engine.threads)
-        let scores = engine.scores(network.withDelayKernel(.max), raster: raster, samples: Array(0 ..< data.count))
         let labels = data.labels(experiment.classes)
+        let evaluated = network.withDelayKernel(.max)
         var total = 0.0
-        for b in 0 ..< c.validationBatches {
-            var batch = 0.0
-            for n in b * c.batchSize ..< (b + 1) * c.batchSize {
-                let logits = (0 ..< c.classes).map { c.outputScale * scores.values[n * c.classes + $0] }
-                batch += Double(SoftmaxCrossEntropy.loss(logits: logits, label: labels[n]))
+        for first in stride(from: 0, to: c.validationBatches, by: Self.batchesPerStimulus) {
+            // the spikes of a few batches at a time (memory)
+            let samples = Array(first * c.batchSize ..< min(c.validationBatches, first + Self.batchesPerStimulus) * c.batchSize)
+            let raster = experiment.stimulus.spikes(for: data, samples: samples, offset: experiment.validationOffset(epoch: epoch),
+                                                    threads: engine.threads)
+            let scores = engine.scores(evaluated, raster: raster, samples: Array(0 ..< samples.count))
+            for b in 0 ..< samples.count / c.batchSize {
+                var batch = 0.0
+                for k in b * c.batchSize ..< (b + 1) * c.batchSize {
+                    let logits = (0 ..< c.classes).map { c.outputScale * scores.values[k * c.classes + $0] }
+                    batch += Double(SoftmaxCrossEntropy.loss(logits: logits, label: labels[samples[k]]))
+                }
+                total += batch / Double(c.batchSize)
             }
-            total += batch / Double(c.batchSize)
         }
         return total / Double(c.validationBatches)
     }
+
+    /// Batches whose spikes are built at once (in parallel): the training and validation sets
+    /// are never held whole (at the defaults 1.6 MB of spikes instead of 13 MB per set).
+    static let batchesPerStimulus = 8
 
     /// The weights a finished run tests and saves (``ExperimentConfig/testWeights``).
     public func finalNetwork(_ state: TrainingState) -> SpikingNetwork {

@@ -384,6 +384,22 @@ public struct Scores: Sendable {
         hiddenRaster = SpikeRaster(samples: hidden > 0 ? samples : 0, steps: steps, channels: hidden)
     }
 
+    /// The scores of consecutive batches as one: the samples of `parts` in order (all of the
+    /// same classes, and hidden records of the same shape or none).
+    public init(concatenating parts: [Scores]) {
+        precondition(!parts.isEmpty, "Scores: nothing to concatenate")
+        let first = parts[0], raster = first.hiddenRaster
+        precondition(parts.allSatisfy { $0.classes == first.classes && $0.hiddenRaster.steps == raster.steps
+                         && $0.hiddenRaster.channels == raster.channels && ($0.hiddenRaster.samples > 0) == (raster.samples > 0) },
+                     "Scores: parts of different shapes")
+        samples = parts.reduce(0) { $0 + $1.samples }
+        classes = first.classes
+        values = parts.flatMap(\.values)
+        hiddenCounts = parts.flatMap(\.hiddenCounts)
+        hiddenRaster = SpikeRaster(samples: raster.samples > 0 ? samples : 0, steps: raster.steps, channels: raster.channels,
+                                   words: parts.flatMap(\.hiddenRaster.words))
+    }
+
     /// The predicted class of sample `n`: the first class with the highest score.
     public func prediction(_ n: Int) -> Int {
         var best = 0

@@ -35,17 +35,19 @@ public struct PhaseLockedPoisson: Equatable, Sendable {
     /// Encodes sample `sample` of the writer's raster (which it clears first), given `sin` and
     /// `cos` of the time phases (one per step of the raster) and of the channel phases (one per
     /// channel). `sin(a + b)` is built by the addition formula in single precision, so a comparison
-    /// that lies within about 1e-7 of the boundary may differ from ``probability(phase:)``.
+    /// that lies within about 1e-7 of the boundary may differ from ``probability(phase:)``. The
+    /// noise is that of sample `noiseSample` of the data set (default: `sample`), so that a raster
+    /// can hold any subset of a data set's samples with the spikes they have in the whole set.
     public func encode(
         timeSin: [Float], timeCos: [Float], channelSin: [Float], channelCos: [Float], noise: FixedNoise,
-        into writer: inout SampleWriter, sample: Int
+        into writer: inout SampleWriter, sample: Int, noiseSample: Int? = nil
     ) {
         precondition(timeSin.count == writer.steps && timeCos.count == writer.steps,
                      "PhaseLockedPoisson.encode: \(timeSin.count) sines and \(timeCos.count) cosines of time phases for \(writer.steps) steps")
         precondition(channelSin.count == writer.channels && channelCos.count == writer.channels,
                      "PhaseLockedPoisson.encode: \(channelSin.count) sines and \(channelCos.count) cosines of channel phases for \(writer.channels) channels")
         PoissonKernel.encode(self, timeSin: timeSin, timeCos: timeCos, channelSin: channelSin,
-                             channelCos: channelCos, noise: noise, sample: sample, words: writer.sampleWords(sample),
+                             channelCos: channelCos, noise: noise, sample: noiseSample ?? sample, words: writer.sampleWords(sample),
                              wordsPerStep: writer.wordsPerStep)
     }
 

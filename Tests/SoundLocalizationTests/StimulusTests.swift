@@ -80,6 +80,34 @@ final class StimulusTests: XCTestCase {
         XCTAssertGreaterThan(sameP, 100_000)
     }
 
+    /// The trainer builds a few batches' spikes at a time: a raster of listed samples holds the
+    /// spikes they have in the whole set (their own noise, not their slot's), and scores of
+    /// consecutive parts concatenate to the scores of the whole.
+    func testSpikesOfListedSamplesEqualThoseOfTheWholeSet() {
+        let exp = Experiment(config)
+        let data = IPDDataset(ipds: Array(exp.trainingSet.ipds.prefix(40)), noise: exp.trainingSet.noise)
+        let whole = exp.stimulus.spikes(for: data, offset: 0.3, threads: 2)
+        let listed = [17, 3, 39, 3, 0]
+        let part = exp.stimulus.spikes(for: data, samples: listed, offset: 0.3, threads: 2)
+        XCTAssertEqual(part.samples, listed.count)
+        for (k, n) in listed.enumerated() {
+            XCTAssertEqual(part.words[part.sampleOffset(k) ..< part.sampleOffset(k) + part.wordsPerSample],
+                           whole.words[whole.sampleOffset(n) ..< whole.sampleOffset(n) + whole.wordsPerSample], "sample \(n)")
+        }
+        XCTAssertNotEqual(part.words[0 ..< part.wordsPerSample], whole.words[0 ..< whole.wordsPerSample], "slot 0 is sample 17")
+        let network = exp.initialNetwork(), engine = NetworkEngine(threads: 2)
+        let all = engine.scores(network, raster: whole, samples: Array(0 ..< 40), recordHidden: true)
+        let halves = [0 ..< 24, 24 ..< 40].map { r in
+            engine.scores(network, raster: exp.stimulus.spikes(for: data, samples: Array(r), offset: 0.3, threads: 1),
+                          samples: Array(0 ..< r.count), recordHidden: true)
+        }
+        let joined = Scores(concatenating: halves)
+        XCTAssertEqual(joined.values, all.values)
+        XCTAssertEqual(joined.hiddenCounts, all.hiddenCounts)
+        XCTAssertEqual(joined.hiddenRaster, all.hiddenRaster)
+        XCTAssertGreaterThan(all.hiddenCounts.reduce(0, +), 0)
+    }
+
     func testClassEdgesAndMidpoints() {
         let c = IPDClasses(count: 12)
         XCTAssertEqual(c.edges.count, 13)
