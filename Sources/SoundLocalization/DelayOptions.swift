@@ -74,7 +74,7 @@ extension ExperimentConfig {
         var sigma = Float(start)
         guard n > 0, start > 0 else { return sigma }
         let factor = Float(pow(delaySigmaFloor / start, 1 / Double(n)))
-        for e in 0 ..< min(epoch, n) where Double(sigma) > delaySigmaFloor { sigma *= factor }
+        for _ in 0 ..< min(epoch, n) where Double(sigma) > delaySigmaFloor { sigma *= factor }
         return sigma
     }
 

@@ -198,30 +198,27 @@ struct DelayKernel: @unchecked Sendable {
     func spread(spikes: SpikeTimes, steps: Int, into current: UnsafeMutablePointer<Float>) {
         precondition(spikes.starts.count == inputs + 1, "DelayKernel: spike times of \(spikes.starts.count - 1) inputs for \(inputs)")
         spikes.times.withUnsafeBufferPointer { tp in
-            if synapse.kernel == .max {
-                if maxLanes.delays.isEmpty { spreadMaxScalar(spikes, times: tp.baseAddress!, steps: steps, into: current) }
-                else { spreadMaxBits(spikes, times: tp.baseAddress!, steps: steps, into: current) }
+            if synapse.kernel == .max {  // more than 32 taps (else the raster's bits are read)
+                spreadMaxScalar(spikes, times: tp.baseAddress!, steps: steps, into: current)
                 return
             }
             if window > 0 {
                 spreadWindows(spikes, times: tp.baseAddress!, steps: steps, into: current)
                 return
             }
-            do { let kp = UnsafeBufferPointer(start: blocks.pointer, count: blocks.count)
-                for i in 0 ..< inputs where spikes.starts[i + 1] > spikes.starts[i] {
-                    let times = tp.baseAddress! + spikes.starts[i], count = spikes.starts[i + 1] &- spikes.starts[i]
-                    let block = kp.baseAddress! + i &* blockSize
-                    var column = 0
-                    while column &+ 32 <= stride {
-                        spreadColumns32(times: times, count: count, block: block + column, steps: steps,
-                                      into: current + column)
-                        column &+= 32
-                    }
-                    while column < stride {
-                        spreadColumns8(times: times, count: count, block: block + column, steps: steps,
-                                      into: current + column)
-                        column &+= 8
-                    }
+            for i in 0 ..< inputs where spikes.starts[i + 1] > spikes.starts[i] {
+                let times = tp.baseAddress! + spikes.starts[i], count = spikes.starts[i + 1] &- spikes.starts[i]
+                let block = blocks.pointer + i &* blockSize
+                var column = 0
+                while column &+ 32 <= stride {
+                    spreadColumns32(times: times, count: count, block: block + column, steps: steps,
+                                  into: current + column)
+                    column &+= 32
+                }
+                while column < stride {
+                    spreadColumns8(times: times, count: count, block: block + column, steps: steps,
+                                  into: current + column)
+                    column &+= 8
                 }
             }
         }
@@ -250,29 +247,17 @@ struct DelayKernel: @unchecked Sendable {
         }
     }
 
-    /// ``spreadMaxScalar(_:times:steps:into:)`` with the same sums in the same order (bit for bit),
-    /// row by row in registers: bit `31 - d` of a 32-bit window of input `i`'s spike train at row
-    /// `t` is its spike at `t - d`; each lane tests the bit of its delay and adds its weight or 0. Each current row sums its inputs in input order, as the
-    /// scalar form's additions into that row come in input order (one spike of an input per row
-    /// and connection).
-    func spreadMaxBits(_ spikes: SpikeTimes, times: UnsafePointer<Int32>, steps: Int, into current: UnsafeMutablePointer<Float>) {
-        var trains = SpikeTrains(inputs: inputs, steps: steps)
-        trains.bytes.withUnsafeMutableBufferPointer { bp in
-            for i in 0 ..< inputs {
-                for k in spikes.starts[i] ..< spikes.starts[i + 1] {
-                    SpikeTrains.set(bp.baseAddress!, rowBytes: trains.rowBytes, input: i, step: Int(times[k]))
-                }
-            }
-        }
-        spreadMaxBits(trains, steps: steps, into: current)
-    }
-
     /// Whether the first layer's kernel reads the raster's bits (``spread(raster:wordsPerStep:steps:into:)``,
     /// the integer-delay kernel of at most 32 taps) rather than each input's spike steps.
     var spreadsRaster: Bool { !maxLanes.delays.isEmpty }
 
-    /// ``spreadMaxBits(_:times:steps:into:)`` from the raster's bits (`steps` rows of `wordsPerStep`
-    /// words, input `i` in bit `i % 64` of word `i / 64`): the same sums without listing spikes.
+    /// The integer-delay kernel from the raster's bits (`steps` rows of `wordsPerStep` words, input
+    /// `i` in bit `i % 64` of word `i / 64`): the sums of ``spreadMaxScalar(_:times:steps:into:)``
+    /// in the same order (bit for bit), row by row in registers. Bit `31 - d` of a 32-bit window of
+    /// input `i`'s spike train at row `t` is its spike at `t - d`; each lane tests the bit of its
+    /// delay and adds its weight or 0. Each current row sums its inputs in input order, as the
+    /// scalar form's additions into that row come in input order (one spike of an input per row
+    /// and connection).
     func spread(raster bits: UnsafePointer<UInt64>, wordsPerStep: Int, steps: Int, into current: UnsafeMutablePointer<Float>) {
         precondition(spreadsRaster, "DelayKernel: only the integer-delay kernel of at most 32 taps reads the raster")
         var trains = SpikeTrains(inputs: inputs, steps: steps)
@@ -310,8 +295,8 @@ struct DelayKernel: @unchecked Sendable {
         }
     }
 
-    /// The register loops of ``spreadMaxBits(_:times:steps:into:)``: the window of row `t` is the
-    /// 32 bits of a train from bit `t + 1` (delays 31 ... 0).
+    /// The register loops of ``spread(raster:wordsPerStep:steps:into:)``: the window of row `t` is
+    /// the 32 bits of a train from bit `t + 1` (delays 31 ... 0).
     private func spreadMaxBits(_ spikeTrains: SpikeTrains, steps: Int, into current: UnsafeMutablePointer<Float>) {
         let rowBytes = spikeTrains.rowBytes, trains = spikeTrains.bytes
         trains.withUnsafeBufferPointer { bp in
@@ -438,25 +423,23 @@ struct DelayKernel: @unchecked Sendable {
     func spread(dense x: [Float], steps: Int, into current: UnsafeMutablePointer<Float>) {
         precondition(x.count == steps * inputs, "DelayKernel: \(x.count) inputs for \(steps) x \(inputs)")
         if window > 0 { return spreadWindows(dense: x, steps: steps, into: current) }
-        do { let kp = UnsafeBufferPointer(start: blocks.pointer, count: blocks.count)
-            x.withUnsafeBufferPointer { xp in
-                let k = kp.baseAddress!
-                for t in 0 ..< steps {
-                    let n = rows(from: t, steps: steps) &* stride
-                    let row = current + t &* stride
-                    for i in 0 ..< inputs {
-                        let xi = xp[t &* inputs &+ i]
-                        guard xi != 0 else { continue }
-                        if synapse.kernel == .max {
-                            for j in 0 ..< neurons {
-                                let target = t &+ delays[i &* neurons &+ j]
-                                if target < steps { current[target &* stride &+ j] += xi * singleTaps[i &* neurons &+ j] }
-                            }
-                        } else if xi == 1 {
-                            GenericKernel.add(k + i &* blockSize, into: row, count: n)
-                        } else {
-                            GenericKernel.add(k + i &* blockSize, times: xi, into: row, count: n)
+        x.withUnsafeBufferPointer { xp in
+            let k = blocks.pointer
+            for t in 0 ..< steps {
+                let n = rows(from: t, steps: steps) &* stride
+                let row = current + t &* stride
+                for i in 0 ..< inputs {
+                    let xi = xp[t &* inputs &+ i]
+                    guard xi != 0 else { continue }
+                    if synapse.kernel == .max {
+                        for j in 0 ..< neurons {
+                            let target = t &+ delays[i &* neurons &+ j]
+                            if target < steps { current[target &* stride &+ j] += xi * singleTaps[i &* neurons &+ j] }
                         }
+                    } else if xi == 1 {
+                        GenericKernel.add(k + i &* blockSize, into: row, count: n)
+                    } else {
+                        GenericKernel.add(k + i &* blockSize, times: xi, into: row, count: n)
                     }
                 }
             }
@@ -541,17 +524,15 @@ struct DelayKernel: @unchecked Sendable {
                  gradX: UnsafeMutablePointer<Float>?) {
         precondition(x.count == steps * inputs, "DelayKernel: \(x.count) inputs for \(steps) x \(inputs)")
         if window > 0 { return collectWindows(dense: x, steps: steps, gradCurrent: gradCurrent, into: gradKernel, gradX: gradX) }
-        do { let kp = UnsafeBufferPointer(start: blocks.pointer, count: blocks.count)
-            x.withUnsafeBufferPointer { xp in
-                let k = kp.baseAddress!
-                for t in 0 ..< steps {
-                    let n = rows(from: t, steps: steps) &* stride
-                    let g = gradCurrent + t &* stride
-                    for i in 0 ..< inputs {
-                        let xi = xp[t &* inputs &+ i]
-                        if xi != 0 { GenericKernel.add(g, times: xi, into: gradKernel + i &* blockSize, count: n) }
-                        if let gradX { gradX[t &* inputs &+ i] += Self.dot(k + i &* blockSize, g, count: n) }
-                    }
+        x.withUnsafeBufferPointer { xp in
+            let k = blocks.pointer
+            for t in 0 ..< steps {
+                let n = rows(from: t, steps: steps) &* stride
+                let g = gradCurrent + t &* stride
+                for i in 0 ..< inputs {
+                    let xi = xp[t &* inputs &+ i]
+                    if xi != 0 { GenericKernel.add(g, times: xi, into: gradKernel + i &* blockSize, count: n) }
+                    if let gradX { gradX[t &* inputs &+ i] += Self.dot(k + i &* blockSize, g, count: n) }
                 }
             }
         }
