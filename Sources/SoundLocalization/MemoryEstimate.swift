@@ -57,9 +57,9 @@ extension ExperimentConfig {
     /// The memory a `train` run of this configuration needs when it evaluates `testSets` test
     /// sets on `threads` threads: the largest allocations of the code as it is, in bytes.
     ///
-    /// - stimulus rasters: the training and validation sets of an epoch are built together,
-    ///   1 bit per sample, step and input, in whole 64-bit words per step (the test sets after
-    ///   training are built one at a time);
+    /// - stimulus rasters: the training and validation sets of an epoch, 1 bit per sample, step
+    ///   and input, in whole 64-bit words per step, as `bench` holds them (`train`, `evaluate` and
+    ///   sweeps build eight batches at a time, so for them this part is an upper bound);
     /// - network workspaces: one per chunk of 8 samples of a batch (at least one per thread),
     ///   each `(3 x steps + inputs + classes + 2)` vectors of the hidden layer padded to 32 neurons;
     /// - weights and optimiser: about ten copies of `w1` and `w2` (weights, best weights, Adam's
