@@ -63,7 +63,9 @@ extension Experiment {
         let scores = Scores(concatenating: stride(from: 0, to: max(1, data.count), by: block).map { first in
             let samples = Array(first ..< min(data.count, first + block))
             let raster = stimulus.spikes(for: data, samples: samples, offset: offset, threads: engine.threads)
-            return engine.scores(evaluated, raster: raster, samples: Array(0 ..< samples.count), recordHidden: recordHidden)
+            return SubnormalMode.flushingToZero(config.flushSubnormals) {
+                engine.scores(evaluated, raster: raster, samples: Array(0 ..< samples.count), recordHidden: recordHidden)
+            }
         })
         let predictions = (0 ..< data.count).map(scores.prediction)
         return EvaluatedSet(data: data, offset: offset, scores: scores, predictions: predictions,

@@ -63,6 +63,13 @@ public struct Trainer {
     public func runEpoch(
         _ state: inout TrainingState, observe: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }
     ) throws {
+        try SubnormalMode.flushingToZero(experiment.config.flushSubnormals) {
+            try epoch(&state, observe: observe, shouldStop: shouldStop)
+        }
+    }
+
+    /// ``runEpoch(_:observe:shouldStop:)`` in the experiment's floating-point mode.
+    private func epoch(_ state: inout TrainingState, observe: (TrainingEvent) -> Void, shouldStop: () -> Bool) throws {
         let c = experiment.config
         let e = state.epoch
         let start = DispatchTime.now().uptimeNanoseconds
@@ -129,6 +136,11 @@ public struct Trainer {
     /// The notebook's validation loss: the mean over validation batches of each batch's mean loss
     /// (delays with the evaluation kernel, ``DelaySynapse/Kernel-swift.enum/max``).
     public func validationLoss(_ network: SpikingNetwork, epoch: Int) -> Double {
+        SubnormalMode.flushingToZero(experiment.config.flushSubnormals) { validation(network, epoch: epoch) }
+    }
+
+    /// ``validationLoss(_:epoch:)`` in the experiment's floating-point mode.
+    private func validation(_ network: SpikingNetwork, epoch: Int) -> Double {
         let c = experiment.config
         let data = experiment.validationSet
         let labels = data.labels(experiment.classes)

@@ -9,7 +9,8 @@ import Foundation
 /// The calling thread is worker 0; the others come from a pool of threads that live as long as
 /// the process and sleep between calls (so a batch costs one wake-up per helper, not a thread
 /// hand-off by Dispatch). A call made while the pool is busy (from another thread, or nested in
-/// an item) runs on `DispatchQueue.concurrentPerform` instead.
+/// an item) runs on `DispatchQueue.concurrentPerform` instead. Every worker computes in the
+/// caller's floating-point environment (e.g. ``SubnormalMode/flushingToZero(_:_:)``).
 public enum ParallelChunks {
     /// Calls `body(item, worker)` once for every item in `0 ..< count`, spread over `threads`
     /// threads; `worker` (in `0 ..< threads`) identifies the thread's share of scratch buffers.
@@ -20,10 +21,13 @@ public enum ParallelChunks {
             return
         }
         let queue = ItemQueue(count: count)
+        let environment = UncheckedBox(SubnormalMode.current)  // the workers compute as the caller does
         withoutActuallyEscaping(body) { body in
             let shared = UncheckedBox(body)
             let work = UncheckedBox({ (worker: Int) in
-                while let item = queue.next() { shared.value(item, worker) }
+                SubnormalMode.with(environment.value) {
+                    while let item = queue.next() { shared.value(item, worker) }
+                }
             })
             if WorkerPool.shared.run(workers: workers, work.value) { return }
             DispatchQueue.concurrentPerform(iterations: workers) { worker in work.value(worker) }

@@ -32,6 +32,7 @@ struct Bench: ParsableCommand {
         var kernel: String
         var delays: String
         var delaySigma: Double?
+        var flushSubnormals: Bool
     }
 
     func run() throws {
@@ -58,34 +59,36 @@ struct Bench: ParsableCommand {
             var stimulus: [Double] = [], trainBatch: [Double] = [], valBatch: [Double] = [], epoch: [Double] = []
             let trainLabels = exp.trainingSet.labels(exp.classes)
             let valLabels = exp.validationSet.labels(exp.classes)
-            for e in 0 ..< timedEpochs {
-                var raster = SpikeRaster(samples: 0, steps: 0, channels: 0), valRaster = raster
-                stimulus.append(time {
-                    raster = exp.stimulus.spikes(for: exp.trainingSet, offset: 0.1 * Double(e), threads: threads)
-                    valRaster = exp.stimulus.spikes(for: exp.validationSet, offset: 0.2 * Double(e), threads: threads)
-                })
-                var timed = state
-                trainBatch.append(time {
-                    for b in 0 ..< config.trainBatches {
-                        let samples = Array(b * config.batchSize ..< (b + 1) * config.batchSize)
-                        timed.step(engine.lossAndGradients(timed.network, raster: raster, samples: samples,
-                                                           labels: samples.map { trainLabels[$0] }, loss: exp.loss))
-                    }
-                } / Double(config.trainBatches))
-                let evaluated = timed.network.withDelayKernel(.max)
-                valBatch.append(time {
-                    for b in 0 ..< config.validationBatches {
-                        let samples = Array(b * config.batchSize ..< (b + 1) * config.batchSize)
-                        let s = engine.scores(evaluated, raster: valRaster, samples: samples)
-                        var loss = 0.0
-                        for (k, n) in samples.enumerated() {
-                            let logits = (0 ..< config.classes).map { config.outputScale * s.values[k * config.classes + $0] }
-                            loss += Double(SoftmaxCrossEntropy.loss(logits: logits, label: valLabels[n]))
+            try SubnormalMode.flushingToZero(config.flushSubnormals) {  // as training does
+                for e in 0 ..< timedEpochs {
+                    var raster = SpikeRaster(samples: 0, steps: 0, channels: 0), valRaster = raster
+                    stimulus.append(time {
+                        raster = exp.stimulus.spikes(for: exp.trainingSet, offset: 0.1 * Double(e), threads: threads)
+                        valRaster = exp.stimulus.spikes(for: exp.validationSet, offset: 0.2 * Double(e), threads: threads)
+                    })
+                    var timed = state
+                    trainBatch.append(time {
+                        for b in 0 ..< config.trainBatches {
+                            let samples = Array(b * config.batchSize ..< (b + 1) * config.batchSize)
+                            timed.step(engine.lossAndGradients(timed.network, raster: raster, samples: samples,
+                                                               labels: samples.map { trainLabels[$0] }, loss: exp.loss))
                         }
-                        precondition(loss.isFinite)
-                    }
-                } / Double(config.validationBatches))
-                epoch.append(try time { try trainer.runEpoch(&state) })
+                    } / Double(config.trainBatches))
+                    let evaluated = timed.network.withDelayKernel(.max)
+                    valBatch.append(time {
+                        for b in 0 ..< config.validationBatches {
+                            let samples = Array(b * config.batchSize ..< (b + 1) * config.batchSize)
+                            let s = engine.scores(evaluated, raster: valRaster, samples: samples)
+                            var loss = 0.0
+                            for (k, n) in samples.enumerated() {
+                                let logits = (0 ..< config.classes).map { config.outputScale * s.values[k * config.classes + $0] }
+                                loss += Double(SoftmaxCrossEntropy.loss(logits: logits, label: valLabels[n]))
+                            }
+                            precondition(loss.isFinite)
+                        }
+                    } / Double(config.validationBatches))
+                    epoch.append(try time { try trainer.runEpoch(&state) })
+                }
             }
             var usage = rusage()
             getrusage(0, &usage)  // RUSAGE_SELF
@@ -95,12 +98,13 @@ struct Bench: ParsableCommand {
                 peakRssMb: Double(usage.ru_maxrss) / 1024, projected150EpochsS: epochMs * 150 / 1000, threads: threads,
                 hidden: config.hidden, anfPerEar: config.anfPerEar, batchSize: config.batchSize,
                 kernel: engine.runsNotebookKernel(state.network, loss: exp.loss) ? "notebook" : "generic",
-                delays: config.delays.rawValue, delaySigma: state.network.delaySigma.map(Double.init))
+                delays: config.delays.rawValue, delaySigma: state.network.delaySigma.map(Double.init),
+                flushSubnormals: config.flushSubnormals)
             if json {
                 print(String(decoding: JSONFiles.encode(result), as: UTF8.self).replacingOccurrences(of: "\n", with: ""))
             } else {
                 let delays = result.delaySigma.map { ", delays \(config.delays.rawValue) (\(config.delayTaps) taps, sigma \($0))" } ?? ""
-                print("spikeloc \(SpikelocVersion.current), \(threads) threads, hidden \(config.hidden), \(config.anfPerEar) fibres per ear, batch \(config.batchSize), \(result.kernel) kernel\(delays); medians of \(timedEpochs) epochs")
+                print("spikeloc \(SpikelocVersion.current), \(threads) threads, hidden \(config.hidden), \(config.anfPerEar) fibres per ear, batch \(config.batchSize), \(result.kernel) kernel\(delays)\(config.flushSubnormals ? ", subnormals flushed to zero" : ""); medians of \(timedEpochs) epochs")
                 print(String(format: "stimulus rebuild (train + validation): %8.2f ms", result.stimulusMs))
                 print(String(format: "training batch (fwd + bwd + Adam):     %8.3f ms", result.trainBatchMs))
                 print(String(format: "validation batch (fwd + loss):         %8.3f ms", result.valBatchMs))

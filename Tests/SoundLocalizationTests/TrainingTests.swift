@@ -55,6 +55,29 @@ final class TrainingTests: XCTestCase {
         XCTAssertFalse(a.network.inputWeights == c.network.inputWeights, "another seed, other weights")
     }
 
+    /// `flushSubnormals`: training runs in the flushing mode (seen from inside an epoch, not
+    /// after it), as reproducibly as the exact run (any thread count) and close to it.
+    func testFlushedSubnormalsAreReproducibleAndCloseToExact() throws {
+        var config = Self.smallConfig()
+        config.epochs = 3
+        func modeDuringEpoch(_ config: ExperimentConfig) throws -> Bool {
+            let trainer = Trainer(experiment: Experiment(config), engine: NetworkEngine(threads: 2))
+            var state = trainer.initialState(), seen = false
+            try trainer.runEpoch(&state, observe: { _ in seen = SubnormalMode.isFlushing })
+            return seen
+        }
+        XCTAssertFalse(try modeDuringEpoch(config))
+        let exact = try train(config, threads: 2).1
+        config.flushSubnormals = true
+        XCTAssertEqual(try modeDuringEpoch(config), SubnormalMode.isSupported)
+        XCTAssertFalse(SubnormalMode.isFlushing, "restored after the epoch")
+        let one = try train(config, threads: 1).1, two = try train(config, threads: 2).1
+        XCTAssertTrue(one.network == two.network && one.optimizer == two.optimizer, "threads 1 and 2 differ")
+        XCTAssertEqual(one.validationLoss, two.validationLoss)
+        let relative = zip(exact.validationLoss, one.validationLoss).map { abs($0 - $1) / $0 }.max()!
+        XCTAssertLessThan(relative, 1e-3, "validation losses \(exact.validationLoss) and \(one.validationLoss)")
+    }
+
     func testBestWeightsAreACopy() throws {
         var config = Self.smallConfig()
         config.epochs = 6

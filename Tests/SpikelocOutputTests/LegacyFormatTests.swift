@@ -168,7 +168,7 @@ final class LegacyFormatTests: XCTestCase {
         c.trainBatches = 3; c.validationBatches = 4; c.testBatches = 5; c.earlyStopWindow = 6; c.earlyStopAfter = 7
         c.testWeights = .final; c.seed = 11
         c.offsetMode = .sample; c.envelope = .integral; c.phaseJitter = 0.1; c.daleMask = .random; c.excitatory = .inputs
-        c.tauHiddenMs = 3; c.tauOutputMs = 6; c.learnTau = true; c.spikeTiming = .current; c.reset = .subtract
+        c.tauHiddenMs = 3; c.tauOutputMs = 6; c.learnTau = true; c.flushSubnormals = true; c.spikeTiming = .current; c.reset = .subtract
         c.adaptiveThreshold = 1; c.thresholdTauMs = 8; c.readout = .max; c.w1Bound = 0.3; c.w2Bound = 0.4
         c.ratePenalty = 2; c.penaltyRateMinHz = 90; c.penaltyRateMaxHz = 190; c.hiddenDropout = 0.2; c.earlyStop = false
         c.preset = .paperBasic
