@@ -1080,6 +1080,8 @@ def cmd_evaluate(args):
 def cmd_bench(args):
     cfg = config_from_args(args)
     setup(cfg)
+    if args.flush_denormal:  # spikeloc's --flush-subnormals
+        torch.set_flush_denormal(True)
     w1, w2, signs = init_weight_matrices(cfg, ie_ratio=cfg.ie_ratio)
     ipds, poisson = random_ipd_input_signal(cfg, cfg.num_samples, False)
     ipds_v, poisson_v = random_ipd_input_signal(cfg, cfg.num_samples, False)
@@ -1139,6 +1141,7 @@ def cmd_bench(args):
         "hidden": cfg.hidden,
         "anf_per_ear": cfg.anf_per_ear,
         "batch_size": cfg.batch_size,
+        "flush_denormal": bool(args.flush_denormal),
     }
     if args.json:
         print(json.dumps(out))
@@ -1332,6 +1335,8 @@ def main(argv=None):
     add_model_options(p, "bench")
     p.set_defaults(epochs=2)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--flush-denormal", action="store_true",
+                   help="torch.set_flush_denormal(True): subnormal floats as 0 (spikeloc's --flush-subnormals)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("fixtures", help="write the Swift test fixtures")

@@ -6,7 +6,9 @@
 # Environment: THREADS (default: all cores, for all three), EPOCHS (timed PyTorch epochs,
 # default 2), JAX_EPOCHS (timed JAX epochs, default EPOCHS), REQUIRE_JAX=1 (fail instead of
 # skipping the JAX column when jax or optax cannot be imported), SPIKELOC (an already built
-# spikeloc binary to time instead of building .build/release/spikeloc).
+# spikeloc binary to time instead of building .build/release/spikeloc), FLUSH=1 (subnormal floats
+# flushed to zero: spikeloc --flush-subnormals and torch.set_flush_denormal(True); XLA's CPU
+# backend flushes them anyway).
 # Needs: pip install -r reference/requirements.txt -r reference/requirements-jax.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,20 +29,22 @@ if [[ -z "${SPIKELOC:-}" ]]; then
     swift build -c release --product spikeloc >&2
     SPIKELOC=.build/release/spikeloc
 fi
+torch_flush=() spikeloc_flush=()
+if [[ "${FLUSH:-0}" == 1 ]]; then torch_flush=(--flush-denormal); spikeloc_flush=(--flush-subnormals); fi
 echo "PyTorch reference: $epochs timed epochs, $threads threads..." >&2
-torch=$(python3 reference/spikeloc_reference.py bench --epochs "$epochs" --threads "$threads" --json "$@")
+torch=$(python3 reference/spikeloc_reference.py bench --epochs "$epochs" --threads "$threads" --json ${torch_flush[@]+"${torch_flush[@]}"} "$@")
 jax=""
 if [[ $have_jax == 1 ]]; then
     echo "JAX: $jax_epochs timed epochs, $threads threads..." >&2
     jax=$(python3 reference/jax_reference.py bench --epochs "$jax_epochs" --threads "$threads" --json "$@")
 fi
 echo "spikeloc: 5 timed epochs, $threads threads..." >&2
-swift=$("$SPIKELOC" bench --repeat 5 --threads "$threads" --json "$@")
+swift=$("$SPIKELOC" bench --repeat 5 --threads "$threads" --json ${spikeloc_flush[@]+"${spikeloc_flush[@]}"} "$@")
 python3 - "$torch" "$jax" "$swift" "$*" <<'PY'
 import json, sys
 t, s = json.loads(sys.argv[1]), json.loads(sys.argv[3])
 j = json.loads(sys.argv[2]) if sys.argv[2] else None
-settings = sys.argv[4] or "defaults"
+settings = (sys.argv[4] or "defaults") + ("; subnormals flushed to zero (PyTorch and spikeloc)" if s.get("flush_subnormals") else "")
 versions = f"torch {t['torch_version']}" + (f", jax {j['jax_version']} (optax {j['optax_version']})" if j else ", JAX skipped")
 threads = s["threads"] if not j or j["threads"] == s["threads"] == t["threads"] else \
     f"PyTorch {t['threads']}, JAX {j['threads']}, spikeloc {s['threads']}"
