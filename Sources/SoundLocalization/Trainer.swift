@@ -60,6 +60,8 @@ public struct Trainer {
     /// Trains one epoch. `shouldStop` is asked after every batch; when it answers true the epoch
     /// is abandoned and ``TrainingError/interrupted(afterEpochs:)`` thrown, `state` untouched.
     /// Throws ``TrainingError/nonFinite(epoch:batch:what:)`` (state untouched) on divergence.
+    /// The epoch runs (`observe` included) with subnormal floats flushed to zero when the
+    /// configuration asks for it (``ExperimentConfig/flushSubnormals``, ``SubnormalMode``).
     public func runEpoch(
         _ state: inout TrainingState, observe: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }
     ) throws {
@@ -68,7 +70,7 @@ public struct Trainer {
         }
     }
 
-    /// ``runEpoch(_:observe:shouldStop:)`` in the experiment's floating-point mode.
+    /// The work of ``runEpoch(_:observe:shouldStop:)``, which sets the floating-point mode.
     private func epoch(_ state: inout TrainingState, observe: (TrainingEvent) -> Void, shouldStop: () -> Bool) throws {
         let c = experiment.config
         let e = state.epoch
@@ -139,7 +141,7 @@ public struct Trainer {
         SubnormalMode.flushingToZero(experiment.config.flushSubnormals) { validation(network, epoch: epoch) }
     }
 
-    /// ``validationLoss(_:epoch:)`` in the experiment's floating-point mode.
+    /// The work of ``validationLoss(_:epoch:)``, which sets the floating-point mode.
     private func validation(_ network: SpikingNetwork, epoch: Int) -> Double {
         let c = experiment.config
         let data = experiment.validationSet
