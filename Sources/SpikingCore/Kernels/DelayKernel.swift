@@ -31,7 +31,7 @@ struct DelayKernel: @unchecked Sendable {
     /// The ``DelaySynapse/Kernel-swift.enum/max`` kernel by lanes, when it has at most 32 taps: each
     /// connection's delay as the bit `1 << (31 - d)` of a spike window and its weight, `[inputs][stride]`
     /// (weight 0 in the padding lanes); empty otherwise.
-    let maxLanes: (delays: [UInt32], weights: [Float])
+    let maxLanes: (bits: [UInt32], weights: [Float])
     /// Narrow Gaussian kernels: the taps per connection (8 or 16) that hold all its non-zero taps,
     /// or 0 when the kernels are wide (then the blocks are used).
     let window: Int
@@ -249,7 +249,7 @@ struct DelayKernel: @unchecked Sendable {
 
     /// Whether the first layer's kernel reads the raster's bits (``spread(raster:wordsPerStep:steps:into:)``,
     /// the integer-delay kernel of at most 32 taps) rather than each input's spike steps.
-    var spreadsRaster: Bool { !maxLanes.delays.isEmpty }
+    var spreadsRaster: Bool { !maxLanes.bits.isEmpty }
 
     /// The integer-delay kernel from the raster's bits (`steps` rows of `wordsPerStep` words, input
     /// `i` in bit `i % 64` of word `i / 64`): the sums of ``spreadMaxScalar(_:times:steps:into:)``
@@ -300,7 +300,7 @@ struct DelayKernel: @unchecked Sendable {
     private func spreadMaxBits(_ spikeTrains: SpikeTrains, steps: Int, into current: UnsafeMutablePointer<Float>) {
         let rowBytes = spikeTrains.rowBytes, trains = spikeTrains.bytes
         trains.withUnsafeBufferPointer { bp in
-            maxLanes.delays.withUnsafeBufferPointer { dp in
+            maxLanes.bits.withUnsafeBufferPointer { dp in
                 maxLanes.weights.withUnsafeBufferPointer { wp in
                     let bits = UnsafeRawPointer(bp.baseAddress!)
                     let d = UnsafeRawPointer(dp.baseAddress!), w = UnsafeRawPointer(wp.baseAddress!)
@@ -361,6 +361,17 @@ struct DelayKernel: @unchecked Sendable {
         r.storeBytes(of: r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self) + a3, toByteOffset: 96, as: SIMD8<Float>.self)
     }
 
+    /// `a0 += row[0 ..< 8]`, `a1 += row[8 ..< 16]`, `a2 += row[16 ..< 24]`, `a3 += row[24 ..< 32]`.
+    @inline(__always)
+    private static func accumulate(_ row: UnsafePointer<Float>, _ a0: inout SIMD8<Float>, _ a1: inout SIMD8<Float>,
+                                   _ a2: inout SIMD8<Float>, _ a3: inout SIMD8<Float>) {
+        let r = UnsafeRawPointer(row)
+        a0 += r.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+        a1 += r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        a2 += r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+        a3 += r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+    }
+
     /// The lanes' weights where the window `m` has a spike at the lane's delay (its bit in `bits`), else 0.
     @inline(__always)
     private static func select(_ m: SIMD8<UInt32>, _ bits: SIMD8<UInt32>, _ weights: SIMD8<Float>) -> SIMD8<Float> {
@@ -381,18 +392,10 @@ struct DelayKernel: @unchecked Sendable {
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var k = first
             while k < count && Int(times[k]) <= t {
-                let r = UnsafeRawPointer(block + (t &- Int(times[k])) &* stride)
-                a0 += r.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
-                a1 += r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                a2 += r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-                a3 += r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                Self.accumulate(block + (t &- Int(times[k])) &* stride, &a0, &a1, &a2, &a3)
                 k &+= 1
             }
-            let row = UnsafeMutableRawPointer(current + t &* stride)
-            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self) + a0, toByteOffset: 0, as: SIMD8<Float>.self)
-            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + a1, toByteOffset: 32, as: SIMD8<Float>.self)
-            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self) + a2, toByteOffset: 64, as: SIMD8<Float>.self)
-            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self) + a3, toByteOffset: 96, as: SIMD8<Float>.self)
+            Self.addRow(current + t &* stride, a0, a1, a2, a3, wide: true)
             t &+= 1
         }
     }
@@ -485,18 +488,10 @@ struct DelayKernel: @unchecked Sendable {
             while k < count {
                 let t = Int(times[k]) &+ d
                 if t >= steps { break }  // times increase
-                let r = UnsafeRawPointer(gradCurrent + t &* stride)
-                a0 += r.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
-                a1 += r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                a2 += r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-                a3 += r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                Self.accumulate(gradCurrent + t &* stride, &a0, &a1, &a2, &a3)
                 k &+= 1
             }
-            let row = UnsafeMutableRawPointer(block + d &* stride)
-            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self) + a0, toByteOffset: 0, as: SIMD8<Float>.self)
-            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + a1, toByteOffset: 32, as: SIMD8<Float>.self)
-            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self) + a2, toByteOffset: 64, as: SIMD8<Float>.self)
-            row.storeBytes(of: row.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self) + a3, toByteOffset: 96, as: SIMD8<Float>.self)
+            Self.addRow(block + d &* stride, a0, a1, a2, a3, wide: true)
         }
     }
 
