@@ -53,20 +53,32 @@ public struct EvaluatedSet: Sendable {
 }
 
 extension Experiment {
+    /// Batches whose spikes are built at once (in parallel): training, validation and test sets
+    /// are never held whole (at the defaults 1.6 MB of spikes instead of 13 MB per set).
+    public static let batchesPerStimulus = 8
+
+    /// The scores of `network` on `data` presented with phase offset `offset` (learned delays with
+    /// the evaluation kernel), its spikes built ``batchesPerStimulus`` batches at a time, in the
+    /// configuration's floating-point mode (``ExperimentConfig/flushSubnormals``).
+    public func scores(
+        _ network: SpikingNetwork, on data: IPDDataset, offset: Double, engine: NetworkEngine, recordHidden: Bool = false
+    ) -> Scores {
+        let evaluated = network.withDelayKernel(.max), block = Self.batchesPerStimulus * config.batchSize
+        return SubnormalMode.flushingToZero(config.flushSubnormals) {
+            Scores(concatenating: stride(from: 0, to: max(1, data.count), by: block).map { first in
+                let samples = Array(first ..< min(data.count, first + block))
+                let raster = stimulus.spikes(for: data, samples: samples, offset: offset, threads: engine.threads)
+                return engine.scores(evaluated, raster: raster, samples: Array(0 ..< samples.count), recordHidden: recordHidden)
+            })
+        }
+    }
+
     /// Runs `network` on `data` presented with phase offset `offset` and scores it (learned delays
     /// with the evaluation kernel, ``DelaySynapse/Kernel-swift.enum/max``, as the notebook tests).
     public func evaluate(
         _ network: SpikingNetwork, on data: IPDDataset, offset: Double, engine: NetworkEngine, recordHidden: Bool = false
     ) -> EvaluatedSet {
-        // a few batches' spikes at a time (memory: a training set's are 13 MB at the defaults)
-        let evaluated = network.withDelayKernel(.max), block = Trainer.batchesPerStimulus * config.batchSize
-        let scores = Scores(concatenating: stride(from: 0, to: max(1, data.count), by: block).map { first in
-            let samples = Array(first ..< min(data.count, first + block))
-            let raster = stimulus.spikes(for: data, samples: samples, offset: offset, threads: engine.threads)
-            return SubnormalMode.flushingToZero(config.flushSubnormals) {
-                engine.scores(evaluated, raster: raster, samples: Array(0 ..< samples.count), recordHidden: recordHidden)
-            }
-        })
+        let scores = self.scores(network, on: data, offset: offset, engine: engine, recordHidden: recordHidden)
         let predictions = (0 ..< data.count).map(scores.prediction)
         return EvaluatedSet(data: data, offset: offset, scores: scores, predictions: predictions,
                             evaluation: Evaluation(trueIPDs: data.ipds, predictions: predictions, classes: classes))

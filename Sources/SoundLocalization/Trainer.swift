@@ -87,9 +87,9 @@ public struct Trainer {
             let samples = Array(order[b * c.batchSize ..< (b + 1) * c.batchSize])
             // the spikes of the next few batches (not the whole epoch's: memory), each sample with
             // the spikes it has in the whole set
-            let block = b % Self.batchesPerStimulus
+            let block = b % Experiment.batchesPerStimulus
             if block == 0 {
-                let end = min(c.trainBatches, b + Self.batchesPerStimulus) * c.batchSize
+                let end = min(c.trainBatches, b + Experiment.batchesPerStimulus) * c.batchSize
                 raster = experiment.stimulus.spikes(for: experiment.trainingSet, samples: Array(order[b * c.batchSize ..< end]),
                                                     offset: experiment.trainingOffset(epoch: e), threads: engine.threads)
             }
@@ -138,37 +138,21 @@ public struct Trainer {
     /// The notebook's validation loss: the mean over validation batches of each batch's mean loss
     /// (delays with the evaluation kernel, ``DelaySynapse/Kernel-swift.enum/max``).
     public func validationLoss(_ network: SpikingNetwork, epoch: Int) -> Double {
-        SubnormalMode.flushingToZero(experiment.config.flushSubnormals) { validation(network, epoch: epoch) }
-    }
-
-    /// The work of ``validationLoss(_:epoch:)``, which sets the floating-point mode.
-    private func validation(_ network: SpikingNetwork, epoch: Int) -> Double {
         let c = experiment.config
         let data = experiment.validationSet
+        let scores = experiment.scores(network, on: data, offset: experiment.validationOffset(epoch: epoch), engine: engine)
         let labels = data.labels(experiment.classes)
-        let evaluated = network.withDelayKernel(.max)
         var total = 0.0
-        for first in stride(from: 0, to: c.validationBatches, by: Self.batchesPerStimulus) {
-            // the spikes of a few batches at a time (memory)
-            let samples = Array(first * c.batchSize ..< min(c.validationBatches, first + Self.batchesPerStimulus) * c.batchSize)
-            let raster = experiment.stimulus.spikes(for: data, samples: samples, offset: experiment.validationOffset(epoch: epoch),
-                                                    threads: engine.threads)
-            let scores = engine.scores(evaluated, raster: raster, samples: Array(0 ..< samples.count))
-            for b in 0 ..< samples.count / c.batchSize {
-                var batch = 0.0
-                for k in b * c.batchSize ..< (b + 1) * c.batchSize {
-                    let logits = (0 ..< c.classes).map { c.outputScale * scores.values[k * c.classes + $0] }
-                    batch += Double(SoftmaxCrossEntropy.loss(logits: logits, label: labels[samples[k]]))
-                }
-                total += batch / Double(c.batchSize)
+        for b in 0 ..< c.validationBatches {
+            var batch = 0.0
+            for n in b * c.batchSize ..< (b + 1) * c.batchSize {
+                let logits = (0 ..< c.classes).map { c.outputScale * scores.values[n * c.classes + $0] }
+                batch += Double(SoftmaxCrossEntropy.loss(logits: logits, label: labels[n]))
             }
+            total += batch / Double(c.batchSize)
         }
         return total / Double(c.validationBatches)
     }
-
-    /// Batches whose spikes are built at once (in parallel): the training and validation sets
-    /// are never held whole (at the defaults 1.6 MB of spikes instead of 13 MB per set).
-    static let batchesPerStimulus = 8
 
     /// The weights a finished run tests and saves (``ExperimentConfig/testWeights``).
     public func finalNetwork(_ state: TrainingState) -> SpikingNetwork {
