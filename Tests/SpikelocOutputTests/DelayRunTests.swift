@@ -16,25 +16,11 @@ final class DelayRunTests: XCTestCase {
 
     func testResumeFromSavedBytesIsBitIdentical() throws {
         let c = config()
-        let trainer = Trainer(experiment: Experiment(c), engine: NetworkEngine(threads: 2))
-        var straight = trainer.initialState()
-        while !straight.isFinished(epochs: c.epochs) { try trainer.runEpoch(&straight) }
+        let straight = try CheckpointTests.assertResumeIsBitIdentical(c)
         XCTAssertNotNil(straight.positionOptimizer)
-        XCTAssertNotEqual(straight.network.layers[0].delays!.positions, trainer.initialState().network.layers[0].delays!.positions,
+        XCTAssertNotEqual(straight.network.layers[0].delays!.positions, Experiment(c).initialNetwork().layers[0].delays!.positions,
                           "positions were trained")
         XCTAssertEqual(straight.network.delaySigma, c.delaySigma(epoch: c.epochs - 1))
-
-        for k in [1, 3] {
-            var state = trainer.initialState()
-            for _ in 0 ..< k { try trainer.runEpoch(&state) }
-            let loaded = try Checkpoint(Safetensors(data: Checkpoint(config: c, state: state).safetensors.serialized()))
-            var resumed = loaded.state
-            XCTAssertTrue(resumed == state, "checkpoint after epoch \(k) restores the state")
-            while !resumed.isFinished(epochs: c.epochs) { try trainer.runEpoch(&resumed) }
-            XCTAssertTrue(resumed.network == straight.network, "resumed after epoch \(k): weights or positions differ")
-            XCTAssertTrue(resumed.optimizer == straight.optimizer && resumed.positionOptimizer == straight.positionOptimizer)
-            XCTAssertEqual(resumed.validationLoss, straight.validationLoss)
-        }
     }
 
     func testSavedModelKeepsPositionsAndSigma() throws {
