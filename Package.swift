@@ -13,6 +13,8 @@ import Foundation
 ///   dependent gets the portable build; it can ask for native code with
 ///   `-Xswiftc -target-cpu -Xswiftc haswell` on its own command line (README, "Use as a library").
 /// The kernels never fuse multiply-adds themselves, so results are the same either way.
+/// The same condition defines `SPIKELOC_AVX2`, under which a few kernels use AVX2 intrinsics
+/// (byte compares and their bit masks) beside the portable SIMD code they are tested against.
 func nativeFlags() -> [SwiftSetting] {
     #if arch(x86_64)
     if ProcessInfo.processInfo.environment["SPIKELOC_PORTABLE"] == "1" { return [] }
@@ -22,7 +24,7 @@ func nativeFlags() -> [SwiftSetting] {
     else { return [] }
     let flags = Set(flagsLine.split(separator: " ").map(String.init))
     guard flags.isSuperset(of: ["avx2", "fma", "bmi1", "bmi2"]) else { return [] }
-    return [.unsafeFlags(["-target-cpu", "haswell"])]
+    return [.unsafeFlags(["-target-cpu", "haswell"]), .define("SPIKELOC_AVX2")]
     #else
     return []
     #endif

@@ -76,6 +76,13 @@ public struct SoundStimulus: Equatable, Sendable {
         let shared = timeTables(offset)
         let delays = (0 ..< channels).map { phaseDelays[$0 % anfPerEar] + (dataset.phaseJitter.isEmpty ? 0 : dataset.phaseJitter[$0]) }
         let delaySin = delays.map { sin($0) }, delayCos = delays.map { cos($0) }
+        // the left ear's phases are the same in every sample: under a shared offset, its
+        // probabilities are one table for the whole call
+        let left = dataset.sampleOffsets == nil
+            ? encoder.sharedChannels(timeSin: shared.0, timeCos: shared.1,
+                                     channelSin: delaySin.prefix(anfPerEar).map { Float($0) },
+                                     channelCos: delayCos.prefix(anfPerEar).map { Float($0) })
+            : nil
         raster.writeSamples(chunkSize: 64, threads: threads) { slots, writer in
             var channelSin = [Float](repeating: 0, count: channels)
             var channelCos = channelSin
@@ -93,7 +100,7 @@ public struct SoundStimulus: Equatable, Sendable {
                 }
                 let time = dataset.sampleOffsets.map { timeTables($0[n]) } ?? shared
                 encoder.encode(timeSin: time.0, timeCos: time.1, channelSin: channelSin, channelCos: channelCos,
-                               noise: dataset.noise, into: &writer, sample: slot, noiseSample: n)
+                               noise: dataset.noise, into: &writer, sample: slot, noiseSample: n, shared: left)
             }
         }
         return raster

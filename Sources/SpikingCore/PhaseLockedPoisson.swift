@@ -32,34 +32,97 @@ public struct PhaseLockedPoisson: Equatable, Sendable {
         envelopePower == envelopePower.rounded() && (0 ... 16).contains(envelopePower) ? Int(envelopePower) : nil
     }
 
+    /// Which implementation of the encoding loop runs; both give the same spikes.
+    public enum Kernel: Sendable {
+        /// The fastest this build has: 32 channels per byte compare where it was built with AVX2
+        /// (`SPIKELOC_AVX2`, see Package.swift), else the portable one.
+        case fastest
+        /// Eight channels at a time in portable SIMD code, on every CPU.
+        case portable
+    }
+
+    /// Whether ``Kernel/fastest`` is a different loop from ``Kernel/portable`` in this build.
+    public static var hasByteKernel: Bool {
+        #if SPIKELOC_AVX2
+        return true
+        #else
+        return false
+        #endif
+    }
+
     /// Encodes sample `sample` of the writer's raster (which it clears first), given `sin` and
     /// `cos` of the time phases (one per step of the raster) and of the channel phases (one per
     /// channel). `sin(a + b)` is built by the addition formula in single precision, so a comparison
     /// that lies within about 1e-7 of the boundary may differ from ``probability(phase:)``. The
     /// noise is that of sample `noiseSample` of the data set (default: `sample`), so that a raster
     /// can hold any subset of a data set's samples with the spikes they have in the whole set.
+    /// `shared`, built by ``sharedChannels(timeSin:timeCos:channelSin:channelCos:)`` for these
+    /// time phases and the first channels' phases, saves computing those channels' probabilities
+    /// (the spikes are the same with or without it).
     public func encode(
         timeSin: [Float], timeCos: [Float], channelSin: [Float], channelCos: [Float], noise: FixedNoise,
-        into writer: inout SampleWriter, sample: Int, noiseSample: Int? = nil
+        into writer: inout SampleWriter, sample: Int, noiseSample: Int? = nil,
+        shared: SharedChannels? = nil, kernel: Kernel = .fastest
     ) {
         precondition(timeSin.count == writer.steps && timeCos.count == writer.steps,
                      "PhaseLockedPoisson.encode: \(timeSin.count) sines and \(timeCos.count) cosines of time phases for \(writer.steps) steps")
         precondition(channelSin.count == writer.channels && channelCos.count == writer.channels,
                      "PhaseLockedPoisson.encode: \(channelSin.count) sines and \(channelCos.count) cosines of channel phases for \(writer.channels) channels")
+        if let shared {
+            func same(_ a: ArraySlice<Float>, _ b: [Float]) -> Bool { a.elementsEqual(b) { $0.bitPattern == $1.bitPattern } }
+            precondition(shared.encoder == self && shared.channels <= channelSin.count
+                         && same(timeSin[...], shared.timeSin) && same(timeCos[...], shared.timeCos)
+                         && same(channelSin[..<shared.channels], shared.channelSin)
+                         && same(channelCos[..<shared.channels], shared.channelCos),
+                         "PhaseLockedPoisson.encode: the shared table was built for other phases or another encoder")
+        }
         PoissonKernel.encode(self, timeSin: timeSin, timeCos: timeCos, channelSin: channelSin,
                              channelCos: channelCos, noise: noise, sample: noiseSample ?? sample, words: writer.sampleWords(sample),
-                             wordsPerStep: writer.wordsPerStep)
+                             wordsPerStep: writer.wordsPerStep, shared: shared, kernel: kernel)
     }
 
     /// Encodes sample `sample` of `raster`, as the ``SampleWriter`` form does.
     public func encode(
         timeSin: [Float], timeCos: [Float], channelSin: [Float], channelCos: [Float], noise: FixedNoise,
-        into raster: inout SpikeRaster, sample: Int
+        into raster: inout SpikeRaster, sample: Int, kernel: Kernel = .fastest
     ) {
         raster.withSampleWriter(for: sample ..< sample + 1) { writer in
             encode(timeSin: timeSin, timeCos: timeCos, channelSin: channelSin, channelCos: channelCos, noise: noise,
-                   into: &writer, sample: sample)
+                   into: &writer, sample: sample, kernel: kernel)
         }
+    }
+
+    /// The table of the channels that every sample encoded with these time phases shares (the
+    /// first `channelSin.count` channels, rounded down to a multiple of eight): their `256 p` and
+    /// its comparison byte at every step. In the sound stimulus, the left ear's channels under a
+    /// phase offset shared by the data set. Only the AVX2 kernel reads it.
+    public func sharedChannels(timeSin: [Float], timeCos: [Float], channelSin: [Float], channelCos: [Float]) -> SharedChannels {
+        precondition(timeSin.count == timeCos.count && channelSin.count == channelCos.count,
+                     "PhaseLockedPoisson.sharedChannels: as many sines as cosines")
+        let k = channelSin.count / 8 * 8
+        let sin = Array(channelSin.prefix(k)), cos = Array(channelCos.prefix(k))
+        let table = PoissonKernel.withEnvelope(
+            of: self, PoissonKernel.BuildShared(timeSin: timeSin, timeCos: timeCos, channelSin: sin, channelCos: cos))
+        return SharedChannels(encoder: self, timeSin: timeSin, timeCos: timeCos, channelSin: sin, channelCos: cos,
+                              scaled: table.scaled, thresholds: table.thresholds)
+    }
+
+    /// The probabilities of the channels that every sample of a data set shares, at every step
+    /// (``sharedChannels(timeSin:timeCos:channelSin:channelCos:)``).
+    public struct SharedChannels: Sendable {
+        /// The encoder it was built for.
+        public let encoder: PhaseLockedPoisson
+        /// The time phases it was built for.
+        public let timeSin: [Float], timeCos: [Float]
+        /// The shared channels' phases.
+        public let channelSin: [Float], channelCos: [Float]
+        /// `256 p`, `steps x channels`.
+        let scaled: [Float]
+        /// The comparison bytes of ``PoissonKernel/threshold(_:)``, `steps x channels`.
+        let thresholds: [UInt8]
+
+        /// The number of shared channels (a multiple of eight).
+        public var channels: Int { channelSin.count }
     }
 
     /// The spike probability at total phase `phase`, by the direct formula in double precision.

@@ -23,6 +23,15 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
+    /// ``mix(_:)`` on four lanes.
+    @inlinable @inline(__always)
+    public static func mix(_ value: SIMD4<UInt64>) -> SIMD4<UInt64> {
+        var z = value
+        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z &>> 31)
+    }
+
     /// Derives an independent 64-bit key from a seed and a list of labels, e.g.
     /// `key(seed, 3, 17)` for "stream 3, item 17". Different label lists give unrelated keys.
     public static func key(_ seed: UInt64, _ labels: UInt64...) -> UInt64 {
