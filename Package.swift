@@ -2,9 +2,10 @@
 import PackageDescription
 import Foundation
 
-/// Native code generation for the hot kernels (`-target-cpu haswell`: AVX2, FMA, BMI), because the
-/// default x86-64 target has none of them and the SIMD8<Float> kernels run much slower without.
-/// Enabled only when all of these hold:
+/// Native code generation for the hot kernels, because the default x86-64 target has no AVX and
+/// the SIMD kernels run much slower without: `-target-cpu skylake-avx512` where the CPU has
+/// AVX-512 (F, BW, DQ, VL: the kernels' 16-lane vectors become single registers), else
+/// `-target-cpu haswell` (AVX2, FMA, BMI). Enabled only when all of these hold:
 /// - the building machine is an x86-64 CPU whose /proc/cpuinfo reports avx2, fma, bmi1 and bmi2;
 /// - SPIKELOC_PORTABLE is not 1 (set it to build a binary that runs on any x86-64 CPU);
 /// - spikeloc is not being loaded as a versioned dependency of another package (see
@@ -13,8 +14,9 @@ import Foundation
 ///   dependent gets the portable build; it can ask for native code with
 ///   `-Xswiftc -target-cpu -Xswiftc haswell` on its own command line (README, "Use as a library").
 /// The kernels never fuse multiply-adds themselves, so results are the same either way.
-/// The same condition defines `SPIKELOC_AVX2`, under which a few kernels use AVX2 intrinsics
-/// (byte compares and their bit masks) beside the portable SIMD code they are tested against.
+/// The same conditions define `SPIKELOC_AVX2` (and `SPIKELOC_AVX512`), under which the stimulus
+/// kernel uses AVX2 (AVX-512) intrinsics, byte compares and their bit masks, beside the portable
+/// SIMD code it is tested against.
 func nativeFlags() -> [SwiftSetting] {
     #if arch(x86_64)
     if ProcessInfo.processInfo.environment["SPIKELOC_PORTABLE"] == "1" { return [] }
@@ -24,6 +26,9 @@ func nativeFlags() -> [SwiftSetting] {
     else { return [] }
     let flags = Set(flagsLine.split(separator: " ").map(String.init))
     guard flags.isSuperset(of: ["avx2", "fma", "bmi1", "bmi2"]) else { return [] }
+    if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) {
+        return [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("SPIKELOC_AVX2"), .define("SPIKELOC_AVX512")]
+    }
     return [.unsafeFlags(["-target-cpu", "haswell"]), .define("SPIKELOC_AVX2")]
     #else
     return []

@@ -32,22 +32,30 @@ public struct PhaseLockedPoisson: Equatable, Sendable {
         envelopePower == envelopePower.rounded() && (0 ... 16).contains(envelopePower) ? Int(envelopePower) : nil
     }
 
-    /// Which implementation of the encoding loop runs; both give the same spikes.
-    public enum Kernel: Sendable {
-        /// The fastest this build has: 32 channels per byte compare where it was built with AVX2
-        /// (`SPIKELOC_AVX2`, see Package.swift), else the portable one.
+    /// Which implementation of the encoding loop runs; all give the same spikes.
+    public enum Kernel: Sendable, CaseIterable {
+        /// The fastest of ``availableKernels``.
         case fastest
         /// Eight channels at a time in portable SIMD code, on every CPU.
         case portable
+        /// 32 channels per byte compare with AVX2 intrinsics, in builds with `SPIKELOC_AVX2`
+        /// (x86-64 CPUs with AVX2; see Package.swift).
+        case avx2
+        /// 64 channels per byte compare, 16-lane probabilities and 8-lane hashes with AVX-512, in
+        /// builds with `SPIKELOC_AVX512` (x86-64 CPUs with AVX-512 F, BW, DQ and VL).
+        case avx512
     }
 
-    /// Whether ``Kernel/fastest`` is a different loop from ``Kernel/portable`` in this build.
-    public static var hasByteKernel: Bool {
+    /// The kernels this build has, slowest first (``Kernel/fastest`` is the last).
+    public static var availableKernels: [Kernel] {
+        var kernels: [Kernel] = [.portable]
         #if SPIKELOC_AVX2
-        return true
-        #else
-        return false
+        kernels.append(.avx2)
         #endif
+        #if SPIKELOC_AVX512
+        kernels.append(.avx512)
+        #endif
+        return kernels
     }
 
     /// Encodes sample `sample` of the writer's raster (which it clears first), given `sin` and
@@ -69,16 +77,21 @@ public struct PhaseLockedPoisson: Equatable, Sendable {
         precondition(channelSin.count == writer.channels && channelCos.count == writer.channels,
                      "PhaseLockedPoisson.encode: \(channelSin.count) sines and \(channelCos.count) cosines of channel phases for \(writer.channels) channels")
         if let shared {
-            func same(_ a: ArraySlice<Float>, _ b: [Float]) -> Bool { a.elementsEqual(b) { $0.bitPattern == $1.bitPattern } }
+            func same(_ a: ArraySlice<Float>, _ b: [Float]) -> Bool {
+                a.count == b.count && a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+            }
             precondition(shared.encoder == self && shared.channels <= channelSin.count
                          && same(timeSin[...], shared.timeSin) && same(timeCos[...], shared.timeCos)
                          && same(channelSin[..<shared.channels], shared.channelSin)
                          && same(channelCos[..<shared.channels], shared.channelCos),
                          "PhaseLockedPoisson.encode: the shared table was built for other phases or another encoder")
         }
+        precondition(kernel == .fastest || Self.availableKernels.contains(kernel),
+                     "PhaseLockedPoisson.encode: this build has no \(kernel) kernel (it has \(Self.availableKernels))")
         PoissonKernel.encode(self, timeSin: timeSin, timeCos: timeCos, channelSin: channelSin,
                              channelCos: channelCos, noise: noise, sample: noiseSample ?? sample, words: writer.sampleWords(sample),
-                             wordsPerStep: writer.wordsPerStep, shared: shared, kernel: kernel)
+                             wordsPerStep: writer.wordsPerStep, shared: shared,
+                             kernel: kernel == .fastest ? Self.availableKernels.last! : kernel)
     }
 
     /// Encodes sample `sample` of `raster`, as the ``SampleWriter`` form does.
@@ -95,7 +108,7 @@ public struct PhaseLockedPoisson: Equatable, Sendable {
     /// The table of the channels that every sample encoded with these time phases shares (the
     /// first `channelSin.count` channels, rounded down to a multiple of eight): their `256 p` and
     /// its comparison byte at every step. In the sound stimulus, the left ear's channels under a
-    /// phase offset shared by the data set. Only the AVX2 kernel reads it.
+    /// phase offset shared by the data set. The portable kernel does not read it.
     public func sharedChannels(timeSin: [Float], timeCos: [Float], channelSin: [Float], channelCos: [Float]) -> SharedChannels {
         precondition(timeSin.count == timeCos.count && channelSin.count == channelCos.count,
                      "PhaseLockedPoisson.sharedChannels: as many sines as cosines")

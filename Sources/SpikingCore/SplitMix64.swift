@@ -23,9 +23,9 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
-    /// ``mix(_:)`` on four lanes.
+    /// ``mix(_:)`` on every lane.
     @inlinable @inline(__always)
-    public static func mix(_ value: SIMD4<UInt64>) -> SIMD4<UInt64> {
+    public static func mix<V: SIMD>(_ value: V) -> V where V.Scalar == UInt64 {
         var z = value
         z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB

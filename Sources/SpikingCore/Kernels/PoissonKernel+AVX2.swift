@@ -31,8 +31,8 @@ extension PoissonKernel {
             guard channels > 0 else { return }
             // channels below `tabled` come from the shared table; groups from `firstGroup` are computed
             let tableWidth = args.shared?.channels ?? 0, firstGroup = tableWidth / 32, tabled = 32 * firstGroup
-            let sb = PoissonKernel.paddedBlocks(args.channelSin, blocks: 4 * groups)
-            let cb = PoissonKernel.paddedBlocks(args.channelCos, blocks: 4 * groups)
+            let sb = PoissonKernel.paddedBlocks(args.channelSin, blocks: 4 * groups, as: SIMD8<Float>.self)
+            let cb = PoissonKernel.paddedBlocks(args.channelCos, blocks: 4 * groups, as: SIMD8<Float>.self)
             // one step's hashes and comparison bytes, padded to whole groups of 32 channels
             let hashes = UnsafeMutablePointer<SIMD4<UInt64>>.allocate(capacity: groups)
             let thresholds = UnsafeMutablePointer<__m256i>.allocate(capacity: groups)
@@ -51,7 +51,7 @@ extension PoissonKernel {
                     thresholds[group] = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(low, high), order)
                 }
                 for group in 0 ..< groups {
-                    hashes[group] = noise.blockHashes(sample: sample, step: t, block: 4 &* group, steps: steps, blocks: blocks)
+                    hashes[group] = noise.blockHashes(sample: sample, step: t, block: 4 &* group, steps: steps, blocks: blocks, as: SIMD4<UInt64>.self)
                 }
                 let row = words + t * wordsPerStep
                 for group in 0 ..< groups {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The hot loops of ``PhaseLockedPoisson``: one sample's spikes, eight channels at a time
-/// (``runPortable(_:_:)``, every CPU), or 32 at a time by byte compares where the build has AVX2
-/// (`PoissonKernel+AVX2.swift`); both give the same bits.
+/// (``RunPortable``, every CPU), or 32 (64) at a time by byte compares where the build has AVX2
+/// (AVX-512): `PoissonKernel+AVX2.swift`, `PoissonKernel+AVX512.swift`. All give the same bits.
 enum PoissonKernel {
     /// The arguments of one sample's encoding.
     struct Arguments {
@@ -26,13 +26,18 @@ enum PoissonKernel {
         guard let words = buffer.baseAddress else { return }
         let args = Arguments(timeSin: timeSin, timeCos: timeCos, channelSin: channelSin, channelCos: channelCos,
                              noise: noise, sample: sample, words: words, wordsPerStep: wordsPerStep, shared: shared)
-        #if SPIKELOC_AVX2
-        if kernel == .fastest {
+        switch kernel {
+        case .avx512:
+            #if SPIKELOC_AVX512
+            withEnvelope(of: encoder, RunBytes64(args: args))
+            #endif
+        case .avx2:
+            #if SPIKELOC_AVX2
             withEnvelope(of: encoder, RunBytes(args: args))
-            return
+            #endif
+        case .portable, .fastest:
+            withEnvelope(of: encoder, RunPortable(args: args))
         }
-        #endif
-        withEnvelope(of: encoder, RunPortable(args: args))
     }
 
     /// Something done with the encoder's envelope, specialised for each kind.
@@ -52,33 +57,34 @@ enum PoissonKernel {
         }
     }
 
-    /// `256 p` on eight lanes at time phase `a` (its sine and cosine) and channel phases `b`:
+    /// `256 p` on 8 or 16 lanes at time phase `a` (its sine and cosine) and channel phases `b`:
     /// `sin(a + b)` and `cos(a + b)` by the addition formula, in single precision, without fused
     /// multiply-adds. One definition for every path, so they compare the same numbers.
     @inline(__always)
-    static func scaledProbability<E: Envelope>(
-        _ envelope: E, timeSin sa: SIMD8<Float>, timeCos ca: SIMD8<Float>, channelSin sb: SIMD8<Float>, channelCos cb: SIMD8<Float>
-    ) -> SIMD8<Float> {
+    static func scaledProbability<E: Envelope, V: SIMD>(
+        _ envelope: E, timeSin sa: V, timeCos ca: V, channelSin sb: V, channelCos cb: V
+    ) -> V where V.Scalar == Float {
         let sinTheta = sa * cb + ca * sb  // sin(a + b)
         let cosTheta = ca * cb - sa * sb  // cos(a + b), dropped unless the envelope uses it
         return 256 * envelope(sin: sinTheta, cos: cosTheta)  // exact scaling
     }
 
-    /// A channel's phases padded to whole blocks of eight lanes (0 past the last channel).
-    static func paddedBlocks(_ values: [Float], blocks: Int) -> [SIMD8<Float>] {
-        var b = [SIMD8<Float>](repeating: .zero, count: blocks)
-        for (c, v) in values.enumerated() { b[c / 8][c % 8] = v }
+    /// A channel's phases padded to whole blocks of eight (or sixteen) lanes, 0 past the last channel.
+    static func paddedBlocks<V: SIMD>(_ values: [Float], blocks: Int, as type: V.Type) -> [V] where V.Scalar == Float {
+        precondition(values.count <= blocks * V.scalarCount)
+        var b = [V](repeating: .zero, count: blocks)
+        b.withUnsafeMutableBytes { target in values.withUnsafeBytes { target.copyMemory(from: $0) } }
         return b
     }
 
-    /// The spike probability on eight lanes from `sin` and `cos` of the phase, chosen once per
+    /// The spike probability on 8 or 16 lanes from `sin` and `cos` of the phase, chosen once per
     /// sample so the loop has no branch for it.
-    protocol Envelope { func callAsFunction(sin: SIMD8<Float>, cos: SIMD8<Float>) -> SIMD8<Float> }
+    protocol Envelope { func callAsFunction<V: SIMD>(sin: V, cos: V) -> V where V.Scalar == Float }
 
     /// `peak ((1 + sin) / 2)^2`.
     struct Square: Envelope {
         let peak: Float
-        @inline(__always) func callAsFunction(sin: SIMD8<Float>, cos: SIMD8<Float>) -> SIMD8<Float> {
+        @inline(__always) func callAsFunction<V: SIMD>(sin: V, cos: V) -> V where V.Scalar == Float {
             let q = 0.5 * (1 + sin)
             return peak * (q * q)
         }
@@ -88,9 +94,9 @@ enum PoissonKernel {
     struct WholePower: Envelope {
         let peak: Float
         let n: Int
-        @inline(__always) func callAsFunction(sin: SIMD8<Float>, cos: SIMD8<Float>) -> SIMD8<Float> {
+        @inline(__always) func callAsFunction<V: SIMD>(sin: V, cos: V) -> V where V.Scalar == Float {
             let q = 0.5 * (1 + sin)
-            var r = SIMD8<Float>(repeating: 1)
+            var r = V(repeating: 1)
             for _ in 0 ..< n { r *= q }
             return peak * r
         }
@@ -100,10 +106,10 @@ enum PoissonKernel {
     struct RealPower: Envelope {
         let peak: Float
         let power: Double
-        func callAsFunction(sin: SIMD8<Float>, cos: SIMD8<Float>) -> SIMD8<Float> {
+        func callAsFunction<V: SIMD>(sin: V, cos: V) -> V where V.Scalar == Float {
             let q = 0.5 * (1 + sin)
             var r = q
-            for k in 0 ..< 8 { r[k] = Float(Foundation.pow(Double(q[k]), power)) }
+            for k in r.indices { r[k] = Float(Foundation.pow(Double(q[k]), power)) }
             return peak * r
         }
     }
@@ -118,11 +124,11 @@ enum PoissonKernel {
             cosDelta = Float(Foundation.cos(delta))
             sixDelta = Float(6 * delta)
         }
-        @inline(__always) func callAsFunction(sin s: SIMD8<Float>, cos c: SIMD8<Float>) -> SIMD8<Float> {
-            let s2: SIMD8<Float> = s * cosDelta + c * sinDelta  // theta + delta
-            let c2: SIMD8<Float> = c * cosDelta - s * sinDelta
-            let start: SIMD8<Float> = (2 * s + 8) * c  // sin 2 theta + 8 cos theta
-            let end: SIMD8<Float> = (2 * s2 + 8) * c2
+        @inline(__always) func callAsFunction<V: SIMD>(sin s: V, cos c: V) -> V where V.Scalar == Float {
+            let s2: V = s * cosDelta + c * sinDelta  // theta + delta
+            let c2: V = c * cosDelta - s * sinDelta
+            let start: V = (2 * s + 8) * c  // sin 2 theta + 8 cos theta
+            let end: V = (2 * s2 + 8) * c2
             return scale * ((start - end) + sixDelta)
         }
     }
@@ -140,8 +146,8 @@ enum PoissonKernel {
             words.update(repeating: 0, count: steps * wordsPerStep)
             let laneBits = SIMD8<UInt32>(1, 2, 4, 8, 16, 32, 64, 128)
             // lanes past the last channel are masked off
-            let sb = PoissonKernel.paddedBlocks(args.channelSin, blocks: blocks)
-            let cb = PoissonKernel.paddedBlocks(args.channelCos, blocks: blocks)
+            let sb = PoissonKernel.paddedBlocks(args.channelSin, blocks: blocks, as: SIMD8<Float>.self)
+            let cb = PoissonKernel.paddedBlocks(args.channelCos, blocks: blocks, as: SIMD8<Float>.self)
             var valid = [SIMD8<UInt32>](repeating: .zero, count: blocks)
             for c in 0 ..< channels { valid[c / 8][c % 8] = ~0 }
             for t in 0 ..< steps {
@@ -197,7 +203,7 @@ extension PoissonKernel {
 
         func callAsFunction<E: Envelope>(_ envelope: E) -> (scaled: [Float], thresholds: [UInt8]) {
             let channels = channelSin.count, blocks = channels / 8
-            let sb = PoissonKernel.paddedBlocks(channelSin, blocks: blocks), cb = PoissonKernel.paddedBlocks(channelCos, blocks: blocks)
+            let sb = PoissonKernel.paddedBlocks(channelSin, blocks: blocks, as: SIMD8<Float>.self), cb = PoissonKernel.paddedBlocks(channelCos, blocks: blocks, as: SIMD8<Float>.self)
             var scaled = [Float](), thresholds = [UInt8]()
             scaled.reserveCapacity(timeSin.count * channels)
             thresholds.reserveCapacity(timeSin.count * channels)

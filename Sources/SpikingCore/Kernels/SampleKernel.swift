@@ -211,53 +211,57 @@ enum SampleKernel {
     }
 }
 
-/// Thirty-two floats as four `SIMD8<Float>`: the state of 32 hidden neurons, kept in registers.
+/// Thirty-two floats, the state of 32 hidden neurons kept in registers: two `SIMD16<Float>`,
+/// which the compiler keeps as four 8-lane registers on AVX2 and two 16-lane ones on AVX-512
+/// (the same lane-wise float operations either way).
 struct Quad {
-    var a, b, c, d: SIMD8<Float>
+    var low, high: SIMD16<Float>
 
-    static let zero = Quad(a: .zero, b: .zero, c: .zero, d: .zero)
+    static let zero = Quad(low: .zero, high: .zero)
 
-    @inline(__always) init(a: SIMD8<Float>, b: SIMD8<Float>, c: SIMD8<Float>, d: SIMD8<Float>) {
-        self.a = a; self.b = b; self.c = c; self.d = d
+    @inline(__always) init(low: SIMD16<Float>, high: SIMD16<Float>) {
+        self.low = low; self.high = high
     }
 
     @inline(__always) init(repeating x: Float) {
-        let v = SIMD8<Float>(repeating: x)
-        self.init(a: v, b: v, c: v, d: v)
+        self.init(low: SIMD16(repeating: x), high: SIMD16(repeating: x))
     }
 
     /// Loads four consecutive vectors.
     @inline(__always) init(_ p: UnsafePointer<SIMD8<Float>>) {
-        self.init(a: p[0], b: p[1], c: p[2], d: p[3])
+        let raw = UnsafeRawPointer(p)
+        self.init(low: raw.loadUnaligned(as: SIMD16<Float>.self), high: raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
     }
 
     @inline(__always) func store(to p: UnsafeMutablePointer<SIMD8<Float>>) {
-        p[0] = a; p[1] = b; p[2] = c; p[3] = d
+        let raw = UnsafeMutableRawPointer(p)
+        raw.storeBytes(of: low, as: SIMD16<Float>.self)
+        raw.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
     }
 
     /// The surrogate's pseudo-derivative of every lane.
     @inline(__always) func surrogateDerivative(_ s: SigmoidSurrogate) -> Quad {
-        Quad(a: s.derivative(a), b: s.derivative(b), c: s.derivative(c), d: s.derivative(d))
+        Quad(low: SIMD16(lowHalf: s.derivative(low.lowHalf), highHalf: s.derivative(low.highHalf)),
+             high: SIMD16(lowHalf: s.derivative(high.lowHalf), highHalf: s.derivative(high.highHalf)))
     }
 
     /// 1 where the lane is above `threshold`, else 0.
     @inline(__always) func step(above threshold: Quad) -> Quad {
-        Quad(a: SIMD8.zero.replacing(with: 1, where: a .> threshold.a),
-             b: SIMD8.zero.replacing(with: 1, where: b .> threshold.b),
-             c: SIMD8.zero.replacing(with: 1, where: c .> threshold.c),
-             d: SIMD8.zero.replacing(with: 1, where: d .> threshold.d))
+        Quad(low: SIMD16.zero.replacing(with: 1, where: low .> threshold.low),
+             high: SIMD16.zero.replacing(with: 1, where: high .> threshold.high))
     }
 
     /// Whether any lane is not zero.
     @inline(__always) var isNonZero: Bool {
-        SIMDMath.anyNonZero(a.bitPattern | b.bitPattern | c.bitPattern | d.bitPattern)
+        let bits = unsafeBitCast(low, to: SIMD16<UInt32>.self) | unsafeBitCast(high, to: SIMD16<UInt32>.self)
+        return SIMDMath.anyNonZero(bits.lowHalf | bits.highHalf)
     }
 
-    @inline(__always) static func + (x: Quad, y: Quad) -> Quad { Quad(a: x.a + y.a, b: x.b + y.b, c: x.c + y.c, d: x.d + y.d) }
-    @inline(__always) static func - (x: Quad, y: Quad) -> Quad { Quad(a: x.a - y.a, b: x.b - y.b, c: x.c - y.c, d: x.d - y.d) }
-    @inline(__always) static func * (x: Quad, y: Quad) -> Quad { Quad(a: x.a * y.a, b: x.b * y.b, c: x.c * y.c, d: x.d * y.d) }
-    @inline(__always) static func * (x: Float, y: Quad) -> Quad { Quad(a: x * y.a, b: x * y.b, c: x * y.c, d: x * y.d) }
-    @inline(__always) static func * (x: Quad, y: Float) -> Quad { Quad(a: x.a * y, b: x.b * y, c: x.c * y, d: x.d * y) }
-    @inline(__always) static func - (x: Float, y: Quad) -> Quad { Quad(a: x - y.a, b: x - y.b, c: x - y.c, d: x - y.d) }
+    @inline(__always) static func + (x: Quad, y: Quad) -> Quad { Quad(low: x.low + y.low, high: x.high + y.high) }
+    @inline(__always) static func - (x: Quad, y: Quad) -> Quad { Quad(low: x.low - y.low, high: x.high - y.high) }
+    @inline(__always) static func * (x: Quad, y: Quad) -> Quad { Quad(low: x.low * y.low, high: x.high * y.high) }
+    @inline(__always) static func * (x: Float, y: Quad) -> Quad { Quad(low: x * y.low, high: x * y.high) }
+    @inline(__always) static func * (x: Quad, y: Float) -> Quad { Quad(low: x.low * y, high: x.high * y) }
+    @inline(__always) static func - (x: Float, y: Quad) -> Quad { Quad(low: x - y.low, high: x - y.high) }
     @inline(__always) static func += (x: inout Quad, y: Quad) { x = x + y }
 }
