@@ -15,5 +15,10 @@ final class AlignedFloats: @unchecked Sendable {
         pointer.initialize(repeating: 0, count: count)
     }
 
+    /// The floats as vectors of eight (`count / 8` of them).
+    var vectors: UnsafeMutablePointer<SIMD8<Float>> {
+        UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: SIMD8<Float>.self)
+    }
+
     deinit { pointer.deallocate() }
 }

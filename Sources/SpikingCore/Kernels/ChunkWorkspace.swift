@@ -13,8 +13,10 @@ final class ChunkWorkspace: @unchecked Sendable {
     private let vectors: [UnsafeMutablePointer<SIMD8<Float>>]
 
     init(steps: Int, groups: Int, inputs: Int, classes: Int) {
+        // 64-byte aligned, so that the kernels' 16-lane loads of a row never straddle two cache lines
         func buffer<T>(_ count: Int, _ zero: T) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<T>.stride, alignment: 64)
+                .bindMemory(to: T.self, capacity: max(count, 1))
             p.initialize(repeating: zero, count: max(count, 1))
             return p
         }
