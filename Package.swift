@@ -8,6 +8,8 @@ import Foundation
 /// `-target-cpu haswell` (AVX2, FMA, BMI). Enabled only when all of these hold:
 /// - the building machine is an x86-64 CPU whose /proc/cpuinfo reports avx2, fma, bmi1 and bmi2;
 /// - SPIKELOC_PORTABLE is not 1 (set it to build a binary that runs on any x86-64 CPU);
+///   SPIKELOC_TARGET_CPU=haswell (or skylake-avx512) chooses the target instead of the building
+///   machine's flags, e.g. to build on an AVX-512 machine for AVX2-only cluster nodes;
 /// - spikeloc is not being loaded as a versioned dependency of another package (see
 ///   `isDependencyCheckout`). SwiftPM refuses a versioned dependency on a package whose products
 ///   use unsafe flags, even ones behind a build-setting condition or a package trait, so a
@@ -21,15 +23,20 @@ func nativeFlags() -> [SwiftSetting] {
     #if arch(x86_64)
     if ProcessInfo.processInfo.environment["SPIKELOC_PORTABLE"] == "1" { return [] }
     if isDependencyCheckout() { return [] }
+    let avx2: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"]), .define("SPIKELOC_AVX2")]
+    let avx512: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("SPIKELOC_AVX2"), .define("SPIKELOC_AVX512")]
+    switch ProcessInfo.processInfo.environment["SPIKELOC_TARGET_CPU"] {
+    case nil, "": break
+    case "haswell": return avx2
+    case "skylake-avx512": return avx512
+    case let other?: fatalError("SPIKELOC_TARGET_CPU=\(other): use haswell or skylake-avx512 (or SPIKELOC_PORTABLE=1)")
+    }
     guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
           let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
     else { return [] }
     let flags = Set(flagsLine.split(separator: " ").map(String.init))
     guard flags.isSuperset(of: ["avx2", "fma", "bmi1", "bmi2"]) else { return [] }
-    if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) {
-        return [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("SPIKELOC_AVX2"), .define("SPIKELOC_AVX512")]
-    }
-    return [.unsafeFlags(["-target-cpu", "haswell"]), .define("SPIKELOC_AVX2")]
+    return flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) ? avx512 : avx2
     #else
     return []
     #endif
