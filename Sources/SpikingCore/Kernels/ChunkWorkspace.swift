@@ -30,7 +30,7 @@ final class ChunkWorkspace: @unchecked Sendable {
         gradLogits = buffer(classes, 0)
         let spikes = max(steps - 1, 0) * inputs
         stepStart = buffer(steps + 1, 0)
-        rows = buffer(spikes + 8, 0)  // 8 entries of slack for the unconditional 8-entry writes
+        rows = buffer(spikes + 16, 0)  // slack for the unconditional 8- or 16-entry writes
     }
 
     func clearGradients() {

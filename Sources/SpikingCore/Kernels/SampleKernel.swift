@@ -14,6 +14,9 @@
 /// out block by block (`block * steps + 4 * t`), so that a block's time loop runs over
 /// contiguous memory whatever the number of neurons; the membrane after the reset is recomputed
 /// from them in the backward pass (the same float operation as in the forward pass).
+#if SPIKELOC_AVX512
+import _Builtin_intrinsics.intel
+#endif
 #if !_endian(little)
 #error("SampleKernel.buildSpikeLists reads the raster's words byte by byte, little-endian")
 #endif
@@ -41,8 +44,30 @@ enum SampleKernel {
     /// (the input of the last step is never integrated) the spiking fibres,
     /// `rows[stepStart[t] ..< stepStart[t + 1]]`, in increasing order. Branch-free: each byte of
     /// the step's channels stores its (up to) eight fibres from a table and advances by its
-    /// popcount (the raster's padding bits are zero).
+    /// popcount (the raster's padding bits are zero); on AVX-512, sixteen fibres per compress.
     static func buildSpikeLists(_ l: Layout, input: UnsafePointer<UInt64>, ws: ChunkWorkspace) {
+        #if SPIKELOC_AVX512
+        // sixteen fibres at a time: their indices compressed by the step's 16 bits (vpcompressd)
+        let stepStart = ws.stepStart, rows = UnsafeMutableRawPointer(ws.rows)
+        let halves = UnsafeRawPointer(input)
+        let chunks = (l.inputs + 15) / 16, stride = l.wordsPerStep &* 8
+        let first = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), sixteen = SIMD16<UInt32>(repeating: 16)
+        var n = 0
+        let last = l.steps - 1
+        for t in 0 ..< last {
+            stepStart[t] = Int32(truncatingIfNeeded: n)
+            let step = halves + t &* stride
+            var indices = first
+            for chunk in 0 ..< chunks {
+                let bits = step.loadUnaligned(fromByteOffset: 2 &* chunk, as: UInt16.self)
+                let packed = _mm512_maskz_compress_epi32(bits, unsafeBitCast(indices, to: __m512i.self))
+                rows.storeBytes(of: packed, toByteOffset: n &* 4, as: __m512i.self)
+                n &+= bits.nonzeroBitCount
+                indices &+= sixteen
+            }
+        }
+        stepStart[last] = Int32(truncatingIfNeeded: n)
+        #else
         let stepStart = ws.stepStart, rows = UnsafeMutableRawPointer(ws.rows), table = byteTable
         let bytes = UnsafeRawPointer(input)
         let bytesPerStep = (l.inputs + 7) / 8, stride = l.wordsPerStep &* 8
@@ -62,6 +87,7 @@ enum SampleKernel {
             }
         }
         stepStart[last] = Int32(truncatingIfNeeded: n)
+        #endif
     }
 
     /// For each byte value, the positions of its set bits in increasing order (then zeros).
