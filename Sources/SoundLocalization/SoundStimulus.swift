@@ -68,7 +68,6 @@ public struct SoundStimulus: Equatable, Sendable {
                      "SoundStimulus: \(dataset.phaseJitter.count) jitter values for \(channels) fibres")
         precondition(dataset.sampleOffsets.map { $0.count == dataset.count } ?? true, "SoundStimulus: one offset per sample")
         precondition(samples?.allSatisfy { (0 ..< dataset.count).contains($0) } ?? true, "SoundStimulus: a sample outside the data set")
-        var raster = SpikeRaster(samples: samples?.count ?? dataset.count, steps: steps, channels: channels)
         func timeTables(_ offset: Double) -> ([Float], [Float]) {
             let phases = (0 ..< steps).map { timePhase(step: $0, offset: offset) }
             return (phases.map { Float(sin($0)) }, phases.map { Float(cos($0)) })
@@ -83,7 +82,8 @@ public struct SoundStimulus: Equatable, Sendable {
                                      channelSin: delaySin.prefix(anfPerEar).map { Float($0) },
                                      channelCos: delayCos.prefix(anfPerEar).map { Float($0) })
             : nil
-        raster.writeSamples(chunkSize: 64, threads: threads) { slots, writer in
+        return SpikeRaster.writing(samples: samples?.count ?? dataset.count, steps: steps, channels: channels,
+                                   chunkSize: 64, threads: threads) { slots, writer in
             var channelSin = [Float](repeating: 0, count: channels)
             var channelCos = channelSin
             for slot in slots {
@@ -103,6 +103,5 @@ public struct SoundStimulus: Equatable, Sendable {
                                noise: dataset.noise, into: &writer, sample: slot, noiseSample: n, shared: left)
             }
         }
-        return raster
     }
 }

@@ -131,6 +131,43 @@ public struct SpikeRaster: Equatable, Sendable {
         }
     }
 
+    /// A raster written in parallel, as ``writeSamples(chunkSize:threads:_:)`` does, without first
+    /// zeroing the whole of it on the calling thread: each chunk's words are zeroed by its worker
+    /// right before `body` writes them (while they are in that core's cache), so every word is
+    /// defined whatever `body` does.
+    public static func writing(
+        samples: Int, steps: Int, channels: Int, chunkSize: Int, threads: Int,
+        _ body: (_ samples: Range<Int>, _ writer: inout SampleWriter) -> Void
+    ) -> SpikeRaster {
+        precondition(chunkSize > 0, "SpikeRaster.writing: chunkSize must be positive, got \(chunkSize)")
+        let shape = SpikeRaster(samples: 0, steps: steps, channels: channels)
+        let (perSample, o1) = steps.multipliedReportingOverflow(by: shape.wordsPerStep)
+        let (total, o2) = samples.multipliedReportingOverflow(by: perSample)
+        precondition(samples >= 0 && !o1 && !o2, "SpikeRaster: \(samples) samples x \(steps) steps x \(shape.wordsPerStep) words overflow Int")
+        let chunks = samples / chunkSize + (samples % chunkSize == 0 ? 0 : 1)
+        let words = [UInt64](unsafeUninitializedCapacity: total) { buffer, count in
+            let shared = buffer
+            ParallelChunks.run(count: chunks, threads: threads) { chunk, _ in
+                let range = chunk * chunkSize ..< min(samples, (chunk + 1) * chunkSize)
+                let first = range.lowerBound * perSample
+                (shared.baseAddress! + first).initialize(repeating: 0, count: range.count * perSample)
+                var writer = SampleWriter(buffer: shared, samples: range, steps: steps, channels: channels, wordsPerStep: shape.wordsPerStep)
+                body(range, &writer)
+            }
+            count = total
+        }
+        return SpikeRaster(samples: samples, steps: steps, channels: channels, uncheckedWords: words)
+    }
+
+    /// A raster over `words` that a writer filled (padding bits already 0).
+    private init(samples: Int, steps: Int, channels: Int, uncheckedWords words: [UInt64]) {
+        self.samples = samples
+        self.steps = steps
+        self.channels = channels
+        wordsPerStep = channels / 64 + (channels % 64 == 0 ? 0 : 1)
+        self.words = words
+    }
+
     /// Bits of the last word of a step that are not channels.
     var paddingMask: UInt64 { channels % 64 == 0 ? 0 : ~UInt64(0) << UInt64(channels % 64) }
 

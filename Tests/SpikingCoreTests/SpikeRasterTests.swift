@@ -46,6 +46,18 @@ final class SpikeRasterTests: XCTestCase {
             for (n, t, c) in bits where samples.contains(n) { writer[n, t, c] = true }
         }
         XCTAssertEqual(parallel, expected)
+        // a raster built by `writing` is the same, and words its body leaves alone are 0, not
+        // whatever the allocation held (samples 7 ..< 10 are never written here)
+        for _ in 0 ..< 3 {
+            let written = SpikeRaster.writing(samples: 10, steps: 5, channels: 130, chunkSize: 3, threads: 2) { samples, writer in
+                XCTAssertEqual(writer.samples, samples)
+                for (n, t, c) in bits where samples.contains(n) && n < 7 { writer[n, t, c] = true }
+            }
+            for n in 0 ..< 10 { for t in 0 ..< 5 {
+                XCTAssertEqual(written.activeChannels(sample: n, step: t), n < 7 ? expected.activeChannels(sample: n, step: t) : [])
+            } }
+            XCTAssertEqual(written.words.count, expected.words.count)
+        }
         var one = SpikeRaster(samples: 10, steps: 5, channels: 130)
         one.withSampleWriter(for: 4 ..< 6) { writer in
             for (n, t, c) in bits where (4 ..< 6).contains(n) { writer[n, t, c] = true }
