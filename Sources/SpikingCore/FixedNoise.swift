@@ -5,7 +5,7 @@
 ///
 /// Channels are grouped in blocks of eight. Block `b` of step `t` of sample `n` has the counter
 /// `g = (n * steps + t) * blocks + b` and the 64-bit hash `H = mix(key ^ (set << 44 | g))`
-/// (``SplitMix64/mix(_:)``, a bijection): byte `k` of `H` is the top 8 bits of the uniform of
+/// (``SplitMix64/mix(_:)->UInt64``, a bijection): byte `k` of `H` is the top 8 bits of the uniform of
 /// channel `8 b + k`, and `mix(H ^ fineKey ^ k) >> 40` its next 24 bits. Counters are distinct
 /// within a set and the set number sits above them, so no two elements of the sets of one key
 /// (training, validation, every test set) share a hash: their noise is independent.

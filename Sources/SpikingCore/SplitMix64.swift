@@ -23,7 +23,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
-    /// ``mix(_:)`` on every lane.
+    /// ``mix(_:)->UInt64`` on every lane.
     @inlinable @inline(__always)
     public static func mix<V: SIMD>(_ value: V) -> V where V.Scalar == UInt64 {
         var z = value
