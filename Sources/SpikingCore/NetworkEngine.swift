@@ -26,6 +26,12 @@ public final class NetworkEngine {
     /// `false` runs every network on the generic driver (for tests and benchmarks).
     public var usesNotebookKernel = true
 
+    /// Whether the notebook kernel's backward pass skips the subnormal arithmetic of surrogate
+    /// terms too small to change the sum they are added to (default `true`; the results are the
+    /// same bits either way, `false` computes every term and is slower in exact arithmetic; for
+    /// tests). See `Quad.membraneGradient` in `Kernels/SampleKernel.swift`.
+    public var dropsNegligibleTerms = true
+
     private var workspaces: [ChunkWorkspace] = []
     private var workspaceShape: [Int] = []
 
@@ -244,7 +250,7 @@ public final class NetworkEngine {
     private func notebookLossAndGradients(
         _ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], labels: [Int], outputScale: Float
     ) -> LossAndGradients {
-        let prepared = Prepared(network, raster: raster)
+        let prepared = Prepared(network, raster: raster, dropsNegligibleTerms: dropsNegligibleTerms)
         let chunks = chunkCount(samples.count)
         let ws = workspaces(for: prepared, count: chunks)
         var losses = [Double](repeating: 0, count: samples.count)
@@ -283,7 +289,7 @@ public final class NetworkEngine {
     }
 
     private func notebookScores(_ network: SpikingNetwork, raster: SpikeRaster, samples: [Int], recordHidden: Bool) -> Scores {
-        let prepared = Prepared(network, raster: raster)
+        let prepared = Prepared(network, raster: raster, dropsNegligibleTerms: dropsNegligibleTerms)
         let chunks = chunkCount(samples.count)
         let workers = max(1, min(threads, chunks))  // no gradients here: one workspace per worker
         let ws = workspaces(for: prepared, count: workers)
@@ -419,13 +425,14 @@ private struct Prepared {
     let timeWeights: [Float]
     let raster: [UInt64]
 
-    init(_ network: SpikingNetwork, raster: SpikeRaster) {
+    init(_ network: SpikingNetwork, raster: SpikeRaster, dropsNegligibleTerms: Bool) {
         let layer = network.layers[0]
         let neuron = layer.neuron as! LIFNeuron
         let groups = (layer.neurons + 31) / 32 * 4  // whole blocks of 32 neurons
         layout = SampleKernel.Layout(
             steps: network.steps, wordsPerStep: raster.wordsPerStep, groups: groups, classes: network.classes,
-            inputs: network.inputs, alpha: layer.decays(dtMs: network.dtMs)[0], threshold: neuron.threshold, surrogate: neuron.surrogate)
+            inputs: network.inputs, alpha: layer.decays(dtMs: network.dtMs)[0], threshold: neuron.threshold, surrogate: neuron.surrogate,
+            dropsNegligibleTerms: dropsNegligibleTerms)
         inputs = network.inputs
         hidden = layer.neurons
         precondition(NetworkEngine.spikeListsFit(network), "NetworkEngine: too many inputs x steps for the notebook kernel")

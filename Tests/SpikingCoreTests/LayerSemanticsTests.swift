@@ -49,6 +49,46 @@ final class LayerSemanticsTests: XCTestCase {
         }
     }
 
+    /// The kernel's backward pass drops the surrogate terms of neurons far below the threshold
+    /// (`NetworkEngine.dropsNegligibleTerms`) only where they cannot change a sum: loss and
+    /// gradients are the same bits as with every term computed, in exact and in flushed
+    /// arithmetic, on networks whose membranes reach far below the threshold (strong, mixed
+    /// weights), for two surrogate slopes.
+    func testDroppedNegligibleTermsLeaveGradientsBitIdentical() {
+        var rng = Xoshiro256StarStar(seed: 31)
+        let inputs = 120, hidden = 40, steps = 60
+        var raster = SpikeRaster(samples: 24, steps: steps, channels: inputs)
+        for n in 0 ..< 24 { for t in 0 ..< steps { for i in 0 ..< inputs where rng.nextUnitDouble() < 0.25 { raster[n, t, i] = true } } }
+        let labels = (0 ..< 24).map { _ in Int(rng.next() % 7) }
+        let w2 = Matrix.uniform(rows: hidden, columns: 7, bound: 0.5, using: &rng)
+        var tested = 0
+        for (bound, beta) in [(Float(1.5), Float(5)), (3, 5), (1.5, 20)] {
+            let w1 = Matrix.uniform(rows: inputs, columns: hidden, bound: bound, using: &rng)
+            var neuron = LIFNeuron()
+            neuron.surrogate = SigmoidSurrogate(beta: beta)
+            let net = SpikingNetwork.notebook(w1: w1, w2: w2, tauMs: 5, dtMs: 1, steps: steps, neuron: neuron)
+            let fast = NetworkEngine(threads: 2), plain = NetworkEngine(threads: 2)
+            plain.dropsNegligibleTerms = false
+            XCTAssertTrue(fast.runsNotebookKernel(net))
+            for flush in [false, true] where !flush || SubnormalMode.isSupported {
+                let loss = ClassificationLoss(outputScale: 0.01)
+                let a = SubnormalMode.flushingToZero(flush) {
+                    fast.lossAndGradients(net, raster: raster, samples: Array(0 ..< 24), labels: labels, loss: loss)
+                }
+                let b = SubnormalMode.flushingToZero(flush) {
+                    plain.lossAndGradients(net, raster: raster, samples: Array(0 ..< 24), labels: labels, loss: loss)
+                }
+                XCTAssertEqual(a.loss.bitPattern, b.loss.bitPattern)
+                for (x, y) in zip(a.gradients, b.gradients) {
+                    XCTAssertEqual(x.map(\.bitPattern), y.map(\.bitPattern), "bound \(bound), beta \(beta), flush \(flush)")
+                }
+                XCTAssertGreaterThan(a.gradients[0].filter { $0 != 0 }.count, a.gradients[0].count / 4, "the test needs gradients")
+                tested += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(tested, 3)
+    }
+
     /// Anything but the notebook's network runs on the generic driver.
     func testOnlyTheNotebookNetworkRunsOnTheKernel() {
         let engine = NetworkEngine(threads: 1)

@@ -33,6 +33,9 @@ enum SampleKernel {
         let alpha: Float
         let threshold: Float
         let surrogate: SigmoidSurrogate
+        /// Whether the backward pass skips the subnormal arithmetic of terms that cannot change
+        /// their sum (``Quad/membraneGradient(_:alpha:_:_:_:)``; the same bits either way).
+        let dropsNegligibleTerms: Bool
     }
 
     /// Index of the first vector of step `t` of the block starting at group `block` in the record.
@@ -201,7 +204,9 @@ enum SampleKernel {
                 // the membrane at step t (after the reset), as the forward pass computed it
                 let mem = t > 0 ? Quad(UnsafePointer(pre + (r &- 4))) * (1 - Quad(UnsafePointer(spk + (r &- 4)))) : .zero
                 let gradSpike = timeWeights[t] * qb - gv * a
-                gv = gradCurrent * l.alpha + gs * (mem - thr).surrogateDerivative(l.surrogate)
+                gv = l.dropsNegligibleTerms
+                    ? Quad.membraneGradient(gradCurrent, alpha: l.alpha, gs, mem - thr, l.surrogate)
+                    : gradCurrent * l.alpha + gs * (mem - thr).surrogateDerivative(l.surrogate)
                 gs = gradSpike
                 guard gradCurrent.isNonZero else { continue }
                 // the scatter-add into the rows of the fibres that spike at step t
@@ -237,6 +242,13 @@ enum SampleKernel {
     }
 }
 
+extension SIMD16 where Scalar == Float {
+    /// The lanes' absolute values (the sign bits cleared).
+    var magnitudes: SIMD16<Float> {
+        unsafeBitCast(unsafeBitCast(self, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+    }
+}
+
 /// Thirty-two floats, the state of 32 hidden neurons kept in registers: two `SIMD16<Float>`,
 /// which the compiler keeps as four 8-lane registers on AVX2 and two 16-lane ones on AVX-512
 /// (the same lane-wise float operations either way).
@@ -263,6 +275,43 @@ struct Quad {
         let raw = UnsafeMutableRawPointer(p)
         raw.storeBytes(of: low, as: SIMD16<Float>.self)
         raw.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
+    }
+
+    /// `gradCurrent * alpha + gs * surrogate.derivative(x)`, the same bits, without computing on
+    /// subnormal numbers where the derivative's term cannot change the sum (every operation that
+    /// reads or makes a subnormal float takes the processor's slow path, and a trained network's
+    /// neurons far below the threshold make them in every backward step).
+    ///
+    /// Where `-beta x >= 80`, `derivative(x) < beta e^-80 < beta 2^-115` (mostly subnormal). If
+    /// there `y = gradCurrent * alpha` is a normal float and `|gs| beta < |y| 2^88`, then
+    /// `|gs * derivative(x)|` is below `|y| 2^-26`, a quarter of `y`'s ulp, so the sum rounds to
+    /// `y`, which `y + gs * 0` gives without subnormals: those lanes' derivative is replaced by 0
+    /// (and computed at `x = 0`). If any such lane has a zero, subnormal or non-finite `y` or a
+    /// huge or non-finite `gs`, all 32 lanes take the plain formula.
+    @inline(__always)
+    static func membraneGradient(_ gradCurrent: Quad, alpha: Float, _ gs: Quad, _ x: Quad, _ surrogate: SigmoidSurrogate) -> Quad {
+        let y = gradCurrent * alpha
+        let beta = surrogate.beta
+        let limit = SIMD16<Float>(repeating: 80)
+        let tinyLow = -beta * x.low .>= limit, tinyHigh = -beta * x.high .>= limit
+        guard beta > 0, beta.isFinite, anyLane(tinyLow, tinyHigh) else { return y + gs * x.surrogateDerivative(surrogate) }
+        @inline(__always) func negligible(_ y: SIMD16<Float>, _ gs: SIMD16<Float>) -> SIMDMask<SIMD16<Int32>> {
+            let absY = y.magnitudes, absGs = gs.magnitudes
+            return (absGs * beta .< absY * 0x1p88) .& (absY .>= SIMD16(repeating: 0x1p-126))
+        }
+        guard !anyLane(tinyLow .& .!negligible(y.low, gs.low), tinyHigh .& .!negligible(y.high, gs.high)) else {
+            return y + gs * x.surrogateDerivative(surrogate)
+        }
+        let safe = Quad(low: x.low.replacing(with: 0, where: tinyLow), high: x.high.replacing(with: 0, where: tinyHigh))
+        let d = safe.surrogateDerivative(surrogate)
+        return y + gs * Quad(low: d.low.replacing(with: 0, where: tinyLow), high: d.high.replacing(with: 0, where: tinyHigh))
+    }
+
+    /// Whether any lane of either mask is set.
+    @inline(__always)
+    static func anyLane(_ a: SIMDMask<SIMD16<Int32>>, _ b: SIMDMask<SIMD16<Int32>>) -> Bool {
+        let bits = SIMD16<UInt32>.zero.replacing(with: ~0, where: a) | SIMD16<UInt32>.zero.replacing(with: ~0, where: b)
+        return SIMDMath.anyNonZero(bits.lowHalf | bits.highHalf)
     }
 
     /// The surrogate's pseudo-derivative of every lane.
