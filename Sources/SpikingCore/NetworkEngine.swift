@@ -343,10 +343,10 @@ public final class NetworkEngine {
     }
 
     private func workspaces(for p: Prepared, count: Int) -> [ChunkWorkspace] {
-        let shape = [p.layout.steps, p.layout.groups, p.inputs, p.layout.classes]
+        let shape = [p.layout.steps, p.layout.groups, p.layout.rowStride, p.inputs, p.layout.classes]
         if shape != workspaceShape { workspaces = []; workspaceShape = shape }
         while workspaces.count < count {
-            workspaces.append(ChunkWorkspace(steps: shape[0], groups: shape[1], inputs: shape[2], classes: shape[3]))
+            workspaces.append(ChunkWorkspace(steps: shape[0], groups: shape[1], rowStride: shape[2], inputs: shape[3], classes: shape[4]))
         }
         return workspaces
     }
@@ -419,7 +419,7 @@ private struct Prepared {
     let layout: SampleKernel.Layout
     let inputs: Int
     let hidden: Int
-    /// `inputs x groups` vectors, 64-byte aligned (a 16-lane load of a row never straddles two cache lines).
+    /// `inputs x layout.rowStride` vectors, 64-byte aligned (a 16-lane load of a row never straddles two cache lines).
     let w1: AlignedFloats
     var w2t: [SIMD8<Float>]
     let timeWeights: [Float]
@@ -437,10 +437,11 @@ private struct Prepared {
         hidden = layer.neurons
         precondition(NetworkEngine.spikeListsFit(network), "NetworkEngine: too many inputs x steps for the notebook kernel")
         let e1 = layer.weights.effectiveValues, e2 = network.readout.weights.effectiveMatrix
-        let padded = AlignedFloats(zeros: network.inputs * groups * 8)
+        let stride = layout.rowStride
+        let padded = AlignedFloats(zeros: network.inputs * stride * 8)
         e1.withUnsafeBufferPointer { source in
             PaddedLayout.pad(source, rows: network.inputs, columns: layer.neurons,
-                             into: UnsafeMutableBufferPointer(start: padded.vectors, count: network.inputs * groups), groups: groups)
+                             into: UnsafeMutableBufferPointer(start: padded.vectors, count: network.inputs * stride), stride: stride)
         }
         w1 = padded
         w2t = [SIMD8<Float>](repeating: .zero, count: network.classes * groups)
@@ -470,8 +471,8 @@ private struct Prepared {
     /// Sums the chunks' effective-weight gradients in chunk order into unpadded matrices (the
     /// rows of `w1` in parallel: each row's sum has the same order whatever the threads).
     func gradients(summing chunks: ArraySlice<ChunkWorkspace>, threads: Int) -> (Matrix, Matrix) {
-        let groups = layout.groups, inputs = inputs, hidden = hidden
-        var g1 = [SIMD8<Float>](repeating: .zero, count: inputs * groups)
+        let groups = layout.groups, stride = layout.rowStride, inputs = inputs, hidden = hidden
+        var g1 = [SIMD8<Float>](repeating: .zero, count: inputs * stride)
         var g2 = [SIMD8<Float>](repeating: .zero, count: layout.classes * groups)
         var m1 = Matrix(rows: inputs, columns: hidden)
         let parts1 = chunks.map { UnsafePointer($0.gradW1) }, parts2 = chunks.map { UnsafePointer($0.gradW2t) }
@@ -481,9 +482,9 @@ private struct Prepared {
             m1.values.withUnsafeMutableBufferPointer { out in
                 ParallelChunks.run(count: items, threads: items > 1 ? threads : 1) { item, _ in
                     let rows = item * rowsPerItem ..< min(inputs, (item + 1) * rowsPerItem)
-                    PaddedLayout.accumulate(parts1, range: rows.lowerBound * groups ..< rows.upperBound * groups, into: sum.baseAddress!)
-                    PaddedLayout.unpad(UnsafeBufferPointer(rebasing: sum[rows.lowerBound * groups ..< rows.upperBound * groups]),
-                                       rows: rows.count, groups: groups,
+                    PaddedLayout.accumulate(parts1, range: rows.lowerBound * stride ..< rows.upperBound * stride, into: sum.baseAddress!)
+                    PaddedLayout.unpad(UnsafeBufferPointer(rebasing: sum[rows.lowerBound * stride ..< rows.upperBound * stride]),
+                                       rows: rows.count, stride: stride,
                                        into: UnsafeMutableBufferPointer(rebasing: out[rows.lowerBound * hidden ..< rows.upperBound * hidden]),
                                        columns: hidden)
                 }

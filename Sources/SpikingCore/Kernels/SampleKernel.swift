@@ -28,6 +28,14 @@ enum SampleKernel {
         let wordsPerStep: Int
         /// Lane groups of eight hidden neurons, a multiple of four.
         let groups: Int
+        /// Vectors from one input's row of `w1` (and of its gradient) to the next: `groups`, plus
+        /// two when `groups` is a multiple of 16, so that rows are not a multiple of 512 bytes
+        /// apart (at 4096 bytes, 1000 hidden neurons, every row fell into the same sets of the L1
+        /// cache and the scatter-add missed it on nearly every row).
+        var rowStride: Int { Self.rowStride(groups: groups) }
+
+        /// ``rowStride`` for `groups` lane groups.
+        static func rowStride(groups: Int) -> Int { groups % 16 == 0 ? groups + 2 : groups }
         let classes: Int
         let inputs: Int
         let alpha: Float
@@ -117,7 +125,7 @@ enum SampleKernel {
         timeWeights: UnsafePointer<Float>, scale: Float, ws: ChunkWorkspace, logits: UnsafeMutablePointer<Float>,
         record: Bool
     ) {
-        let g = l.groups
+        let g = l.groups, rowStride = l.rowStride
         let pre = ws.pre, spk = ws.spk, rows = ws.rows, stepStart = ws.stepStart
         let thr = Quad(repeating: l.threshold)
         let last = l.steps - 1  // the input of the last step is never integrated
@@ -131,12 +139,12 @@ enum SampleKernel {
                 let end = Int(stepStart[t &+ 1])
                 var c0 = Quad.zero, c1 = Quad.zero
                 while k &+ 1 < end {
-                    c0 += Quad(w + Int(rows[k]) &* g)
-                    c1 += Quad(w + Int(rows[k &+ 1]) &* g)
+                    c0 += Quad(w + Int(rows[k]) &* rowStride)
+                    c1 += Quad(w + Int(rows[k &+ 1]) &* rowStride)
                     k &+= 2
                 }
                 if k < end {
-                    c0 += Quad(w + Int(rows[k]) &* g)
+                    c0 += Quad(w + Int(rows[k]) &* rowStride)
                     k &+= 1
                 }
                 let a = l.alpha * v + (c0 + c1)
@@ -180,7 +188,7 @@ enum SampleKernel {
         _ l: Layout, w2t: UnsafePointer<SIMD8<Float>>,
         timeWeights: UnsafePointer<Float>, scale: Float, gradLogits: UnsafePointer<Float>, ws: ChunkWorkspace
     ) {
-        let g = l.groups
+        let g = l.groups, rowStride = l.rowStride
         let pre = ws.pre, spk = ws.spk, z = ws.z, q = ws.q, gradW1 = ws.gradW1
         q.update(repeating: .zero, count: g)
         for c in 0 ..< l.classes {
@@ -211,7 +219,7 @@ enum SampleKernel {
                 guard gradCurrent.isNonZero else { continue }
                 // the scatter-add into the rows of the fibres that spike at step t
                 for k in Int(stepStart[t]) ..< Int(stepStart[t &+ 1]) {
-                    let target = gradW1 + (Int(rows[k]) &* g &+ block)
+                    let target = gradW1 + (Int(rows[k]) &* rowStride &+ block)
                     (Quad(UnsafePointer(target)) + gradCurrent).store(to: target)
                 }
             }
