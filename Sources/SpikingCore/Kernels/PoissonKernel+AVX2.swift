@@ -13,12 +13,7 @@ extension PoissonKernel {
         let args: Arguments
 
         func callAsFunction<E: Envelope>(_ envelope: E) {
-            guard let shared = args.shared else { return run(envelope, tableThresholds: nil, tableScaled: nil) }
-            shared.thresholds.withUnsafeBufferPointer { thresholds in
-                shared.scaled.withUnsafeBufferPointer { scaled in
-                    run(envelope, tableThresholds: thresholds.baseAddress, tableScaled: scaled.baseAddress)
-                }
-            }
+            args.withSharedTable { run(envelope, tableThresholds: $0, tableScaled: $1) }
         }
 
         /// The kernel, with the shared table's `steps x (args.shared?.channels ?? 0)` bytes and `256 p`.

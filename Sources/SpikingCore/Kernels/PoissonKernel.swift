@@ -12,6 +12,16 @@ enum PoissonKernel {
         let words: UnsafeMutablePointer<UInt64>
         let wordsPerStep: Int
         let shared: PhaseLockedPoisson.SharedChannels?
+
+        /// Calls `body` with the shared table's comparison bytes and `256 p` (`steps x
+        /// shared.channels` each), or with nils without a table.
+        @inline(__always)
+        func withSharedTable<R>(_ body: (UnsafePointer<UInt8>?, UnsafePointer<Float>?) -> R) -> R {
+            guard let shared else { return body(nil, nil) }
+            return shared.thresholds.withUnsafeBufferPointer { thresholds in
+                shared.scaled.withUnsafeBufferPointer { scaled in body(thresholds.baseAddress, scaled.baseAddress) }
+            }
+        }
     }
 
     /// Writes the spikes of sample `sample` (its noise counters) into `buffer` (`steps x
