@@ -343,10 +343,10 @@ public final class NetworkEngine {
     }
 
     private func workspaces(for p: Prepared, count: Int) -> [ChunkWorkspace] {
-        let shape = [p.layout.steps, p.layout.groups, p.layout.rowStride, p.inputs, p.layout.classes]
+        let shape = [p.layout.steps, p.layout.groups, p.inputs, p.layout.classes]
         if shape != workspaceShape { workspaces = []; workspaceShape = shape }
         while workspaces.count < count {
-            workspaces.append(ChunkWorkspace(steps: shape[0], groups: shape[1], rowStride: shape[2], inputs: shape[3], classes: shape[4]))
+            workspaces.append(ChunkWorkspace(steps: shape[0], groups: shape[1], inputs: shape[2], classes: shape[3]))
         }
         return workspaces
     }

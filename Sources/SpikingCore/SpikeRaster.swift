@@ -21,26 +21,41 @@ public struct SpikeRaster: Equatable, Sendable {
 
     /// An empty (silent) raster.
     public init(samples: Int, steps: Int, channels: Int) {
-        precondition(samples >= 0 && steps >= 0 && channels >= 0,
-                     "SpikeRaster: samples (\(samples)), steps (\(steps)) and channels (\(channels)) must be >= 0")
+        self.init(samples: samples, steps: steps, channels: channels,
+                  uncheckedWords: [UInt64](repeating: 0, count: Self.wordCount(samples: samples, steps: steps, channels: channels)))
+    }
+
+    /// A raster over `words` of the right count whose padding bits are 0.
+    private init(samples: Int, steps: Int, channels: Int, uncheckedWords words: [UInt64]) {
         self.samples = samples
         self.steps = steps
         self.channels = channels
-        wordsPerStep = channels / 64 + (channels % 64 == 0 ? 0 : 1)
+        wordsPerStep = Self.wordsPerStep(channels: channels)
+        self.words = words
+    }
+
+    /// `ceil(channels / 64)`.
+    private static func wordsPerStep(channels: Int) -> Int { channels / 64 + (channels % 64 == 0 ? 0 : 1) }
+
+    /// The number of words of a raster of this shape, checked.
+    private static func wordCount(samples: Int, steps: Int, channels: Int) -> Int {
+        precondition(samples >= 0 && steps >= 0 && channels >= 0,
+                     "SpikeRaster: samples (\(samples)), steps (\(steps)) and channels (\(channels)) must be >= 0")
+        let wordsPerStep = wordsPerStep(channels: channels)
         let (perSample, o1) = steps.multipliedReportingOverflow(by: wordsPerStep)
         let (total, o2) = samples.multipliedReportingOverflow(by: perSample)
         precondition(!o1 && !o2, "SpikeRaster: \(samples) samples x \(steps) steps x \(wordsPerStep) words overflow Int")
-        words = [UInt64](repeating: 0, count: total)
+        return total
     }
 
     /// A raster over given words (`samples x steps x wordsPerStep` of them, laid out as ``words``);
     /// the padding bits of each step's last word must be 0.
     public init(samples: Int, steps: Int, channels: Int, words: [UInt64]) {
-        self.init(samples: samples, steps: steps, channels: channels)
-        precondition(words.count == self.words.count,
-                     "SpikeRaster: \(words.count) words given; \(samples) samples x \(steps) steps x \(wordsPerStep) words per step need \(self.words.count)")
+        let count = Self.wordCount(samples: samples, steps: steps, channels: channels)
+        self.init(samples: samples, steps: steps, channels: channels, uncheckedWords: words)
+        precondition(words.count == count,
+                     "SpikeRaster: \(words.count) words given; \(samples) samples x \(steps) steps x \(wordsPerStep) words per step need \(count)")
         Self.checkPadding(words[...], steps: steps, wordsPerStep: wordsPerStep, mask: paddingMask)
-        self.words = words
     }
 
     /// Words of one sample: `steps x wordsPerStep`.
@@ -118,16 +133,10 @@ public struct SpikeRaster: Equatable, Sendable {
     public mutating func writeSamples(
         chunkSize: Int, threads: Int, _ body: (_ samples: Range<Int>, _ writer: inout SampleWriter) -> Void
     ) {
-        precondition(chunkSize > 0, "SpikeRaster.writeSamples: chunkSize must be positive, got \(chunkSize)")
-        let (samples, steps, channels, wordsPerStep) = (samples, steps, channels, wordsPerStep)
-        let chunks = samples / chunkSize + (samples % chunkSize == 0 ? 0 : 1)
+        let (samples, steps, channels) = (samples, steps, channels)
         words.withUnsafeMutableBufferPointer { buffer in
-            let shared = buffer
-            ParallelChunks.run(count: chunks, threads: threads) { chunk, _ in
-                let range = chunk * chunkSize ..< min(samples, (chunk + 1) * chunkSize)
-                var writer = SampleWriter(buffer: shared, samples: range, steps: steps, channels: channels, wordsPerStep: wordsPerStep)
-                body(range, &writer)
-            }
+            Self.writeChunks(of: buffer, samples: samples, steps: steps, channels: channels, chunkSize: chunkSize,
+                             threads: threads, zeroing: false, body)
         }
     }
 
@@ -139,33 +148,30 @@ public struct SpikeRaster: Equatable, Sendable {
         samples: Int, steps: Int, channels: Int, chunkSize: Int, threads: Int,
         _ body: (_ samples: Range<Int>, _ writer: inout SampleWriter) -> Void
     ) -> SpikeRaster {
-        precondition(chunkSize > 0, "SpikeRaster.writing: chunkSize must be positive, got \(chunkSize)")
-        let shape = SpikeRaster(samples: 0, steps: steps, channels: channels)
-        let (perSample, o1) = steps.multipliedReportingOverflow(by: shape.wordsPerStep)
-        let (total, o2) = samples.multipliedReportingOverflow(by: perSample)
-        precondition(samples >= 0 && !o1 && !o2, "SpikeRaster: \(samples) samples x \(steps) steps x \(shape.wordsPerStep) words overflow Int")
-        let chunks = samples / chunkSize + (samples % chunkSize == 0 ? 0 : 1)
+        let total = wordCount(samples: samples, steps: steps, channels: channels)
         let words = [UInt64](unsafeUninitializedCapacity: total) { buffer, count in
-            let shared = buffer
-            ParallelChunks.run(count: chunks, threads: threads) { chunk, _ in
-                let range = chunk * chunkSize ..< min(samples, (chunk + 1) * chunkSize)
-                let first = range.lowerBound * perSample
-                (shared.baseAddress! + first).initialize(repeating: 0, count: range.count * perSample)
-                var writer = SampleWriter(buffer: shared, samples: range, steps: steps, channels: channels, wordsPerStep: shape.wordsPerStep)
-                body(range, &writer)
-            }
+            writeChunks(of: buffer, samples: samples, steps: steps, channels: channels, chunkSize: chunkSize,
+                        threads: threads, zeroing: true, body)
             count = total
         }
         return SpikeRaster(samples: samples, steps: steps, channels: channels, uncheckedWords: words)
     }
 
-    /// A raster over `words` that a writer filled (padding bits already 0).
-    private init(samples: Int, steps: Int, channels: Int, uncheckedWords words: [UInt64]) {
-        self.samples = samples
-        self.steps = steps
-        self.channels = channels
-        wordsPerStep = channels / 64 + (channels % 64 == 0 ? 0 : 1)
-        self.words = words
+    /// Calls `body` for each chunk of `chunkSize` samples of `buffer` in parallel, with a writer
+    /// for that chunk, after zeroing the chunk's words (initialising them) when `zeroing`.
+    private static func writeChunks(
+        of buffer: UnsafeMutableBufferPointer<UInt64>, samples: Int, steps: Int, channels: Int, chunkSize: Int,
+        threads: Int, zeroing: Bool, _ body: (_ samples: Range<Int>, _ writer: inout SampleWriter) -> Void
+    ) {
+        precondition(chunkSize > 0, "SpikeRaster: chunkSize must be positive, got \(chunkSize)")
+        let wordsPerStep = wordsPerStep(channels: channels), perSample = steps * wordsPerStep
+        let chunks = samples / chunkSize + (samples % chunkSize == 0 ? 0 : 1)
+        ParallelChunks.run(count: chunks, threads: threads) { chunk, _ in
+            let range = chunk * chunkSize ..< min(samples, (chunk + 1) * chunkSize)
+            if zeroing { (buffer.baseAddress! + range.lowerBound * perSample).initialize(repeating: 0, count: range.count * perSample) }
+            var writer = SampleWriter(buffer: buffer, samples: range, steps: steps, channels: channels, wordsPerStep: wordsPerStep)
+            body(range, &writer)
+        }
     }
 
     /// Bits of the last word of a step that are not channels.

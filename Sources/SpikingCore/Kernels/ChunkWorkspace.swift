@@ -12,7 +12,7 @@ final class ChunkWorkspace: @unchecked Sendable {
     let rows: UnsafeMutablePointer<UInt32>
     private let vectors: [UnsafeMutablePointer<SIMD8<Float>>]
 
-    init(steps: Int, groups: Int, rowStride: Int, inputs: Int, classes: Int) {
+    init(steps: Int, groups: Int, inputs: Int, classes: Int) {
         // 64-byte aligned, so that the kernels' 16-lane loads of a row never straddle two cache lines
         func buffer<T>(_ count: Int, _ zero: T) -> UnsafeMutablePointer<T> {
             let p = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<T>.stride, alignment: 64)
@@ -22,7 +22,7 @@ final class ChunkWorkspace: @unchecked Sendable {
         }
         pre = buffer(steps * groups, .zero); spk = buffer(steps * groups, .zero)
         z = buffer(groups, .zero); q = buffer(groups, .zero)
-        gradW1Count = inputs * rowStride
+        gradW1Count = inputs * SampleKernel.Layout.rowStride(groups: groups)
         gradW2tCount = classes * groups
         gradW1 = buffer(gradW1Count, .zero); gradW2t = buffer(gradW2tCount, .zero)
         vectors = [pre, spk, z, q, gradW1, gradW2t]

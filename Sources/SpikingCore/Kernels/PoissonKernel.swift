@@ -40,13 +40,19 @@ enum PoissonKernel {
         case .avx512:
             #if SPIKELOC_AVX512
             withEnvelope(of: encoder, RunBytes64(args: args))
+            #else
+            preconditionFailure("PoissonKernel: this build has no AVX-512 kernel")
             #endif
         case .avx2:
             #if SPIKELOC_AVX2
             withEnvelope(of: encoder, RunBytes(args: args))
+            #else
+            preconditionFailure("PoissonKernel: this build has no AVX2 kernel")
             #endif
-        case .portable, .fastest:
+        case .portable:
             withEnvelope(of: encoder, RunPortable(args: args))
+        case .fastest:
+            preconditionFailure("PoissonKernel: .fastest is resolved by PhaseLockedPoisson.encode")
         }
     }
 

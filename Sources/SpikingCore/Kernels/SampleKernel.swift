@@ -42,7 +42,7 @@ enum SampleKernel {
         let threshold: Float
         let surrogate: SigmoidSurrogate
         /// Whether the backward pass skips the subnormal arithmetic of terms that cannot change
-        /// their sum (``Quad/membraneGradient(_:alpha:_:_:_:)``; the same bits either way).
+        /// their sum (`Quad.membraneGradient`; the same bits either way).
         let dropsNegligibleTerms: Bool
     }
 
@@ -212,9 +212,8 @@ enum SampleKernel {
                 // the membrane at step t (after the reset), as the forward pass computed it
                 let mem = t > 0 ? Quad(UnsafePointer(pre + (r &- 4))) * (1 - Quad(UnsafePointer(spk + (r &- 4)))) : .zero
                 let gradSpike = timeWeights[t] * qb - gv * a
-                gv = l.dropsNegligibleTerms
-                    ? Quad.membraneGradient(gradCurrent, alpha: l.alpha, gs, mem - thr, l.surrogate)
-                    : gradCurrent * l.alpha + gs * (mem - thr).surrogateDerivative(l.surrogate)
+                gv = Quad.membraneGradient(gradCurrent, alpha: l.alpha, gs, mem - thr, l.surrogate,
+                                           droppingNegligibleTerms: l.dropsNegligibleTerms)
                 gs = gradSpike
                 guard gradCurrent.isNonZero else { continue }
                 // the scatter-add into the rows of the fibres that spike at step t
@@ -297,12 +296,14 @@ struct Quad {
     /// (and computed at `x = 0`). If any such lane has a zero, subnormal or non-finite `y` or a
     /// huge or non-finite `gs`, all 32 lanes take the plain formula.
     @inline(__always)
-    static func membraneGradient(_ gradCurrent: Quad, alpha: Float, _ gs: Quad, _ x: Quad, _ surrogate: SigmoidSurrogate) -> Quad {
+    static func membraneGradient(
+        _ gradCurrent: Quad, alpha: Float, _ gs: Quad, _ x: Quad, _ surrogate: SigmoidSurrogate, droppingNegligibleTerms: Bool
+    ) -> Quad {
         let y = gradCurrent * alpha
         let beta = surrogate.beta
         let limit = SIMD16<Float>(repeating: 80)
         let tinyLow = -beta * x.low .>= limit, tinyHigh = -beta * x.high .>= limit
-        guard beta > 0, beta.isFinite, anyLane(tinyLow, tinyHigh) else { return y + gs * x.surrogateDerivative(surrogate) }
+        guard droppingNegligibleTerms, beta > 0, beta.isFinite, anyLane(tinyLow, tinyHigh) else { return y + gs * x.surrogateDerivative(surrogate) }
         @inline(__always) func negligible(_ y: SIMD16<Float>, _ gs: SIMD16<Float>) -> SIMDMask<SIMD16<Int32>> {
             let absY = y.magnitudes, absGs = gs.magnitudes
             return (absGs * beta .< absY * 0x1p88) .& (absY .>= SIMD16(repeating: 0x1p-126))
