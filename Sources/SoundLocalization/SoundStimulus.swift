@@ -84,19 +84,20 @@ public struct SoundStimulus: Equatable, Sendable {
             : nil
         return SpikeRaster.writing(samples: samples?.count ?? dataset.count, steps: steps, channels: channels,
                                    chunkSize: 64, threads: threads) { slots, writer in
-            var channelSin = [Float](repeating: 0, count: channels)
-            var channelCos = channelSin
+            // the left ear's phases, then each sample's right ear after them
+            var channelSin = delaySin.map { Float($0) }, channelCos = delayCos.map { Float($0) }
             for slot in slots {
                 let n = samples?[slot] ?? slot
                 let ipd = dataset.ipds[n]
                 let si = sin(ipd), ci = cos(ipd)
-                for k in 0 ..< anfPerEar {
-                    channelSin[k] = Float(delaySin[k])
-                    channelCos[k] = Float(delayCos[k])
-                    // sin and cos of delay + ipd by the addition formula, in double precision
-                    let r = anfPerEar + k
-                    channelSin[r] = Float(delaySin[r] * ci + delayCos[r] * si)
-                    channelCos[r] = Float(delayCos[r] * ci - delaySin[r] * si)
+                channelSin.withUnsafeMutableBufferPointer { channelSin in
+                    channelCos.withUnsafeMutableBufferPointer { channelCos in
+                        for r in anfPerEar ..< channels {
+                            // sin and cos of delay + ipd by the addition formula, in double precision
+                            channelSin[r] = Float(delaySin[r] * ci + delayCos[r] * si)
+                            channelCos[r] = Float(delayCos[r] * ci - delaySin[r] * si)
+                        }
+                    }
                 }
                 let time = dataset.sampleOffsets.map { timeTables($0[n]) } ?? shared
                 encoder.encode(timeSin: time.0, timeCos: time.1, channelSin: channelSin, channelCos: channelCos,

@@ -39,6 +39,11 @@ public struct FixedNoise: Equatable, Sendable {
         return SplitMix64.mix(key ^ (set << UInt64(Self.counterBits) | g))
     }
 
+    /// `key ^ (set << counterBits)`: the block hash of counter `g` (below `2^counterBits`) is
+    /// `mix(counterBase ^ g)`.
+    @inlinable
+    public var counterBase: UInt64 { key ^ (set << UInt64(Self.counterBits)) }
+
     /// The hashes of blocks `block ..< block + V.scalarCount` of step `step` of sample `sample`,
     /// by the counters of ``blockHash(sample:step:block:steps:blocks:)`` (past the step's last
     /// block, the next step's blocks).
