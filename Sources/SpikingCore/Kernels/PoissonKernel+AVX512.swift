@@ -97,7 +97,7 @@ extension PoissonKernel {
                         let pending = _mm512_movepi8_mask(unsafeBitCast(top .== threshold, to: __m512i.self)) & valid
                         tiePending[ties] = pending
                         tieWord[ties] = i &* wordsPerStep &+ word
-                        ties &+= pending != 0 ? 1 : 0
+                        ties &+= Int(truncatingIfNeeded: (pending | (0 &- pending)) >> 63)  // branch-free: 1 if any tie
                     }
                 }
                 // 4. ties: the next 24 bits decide

@@ -251,8 +251,8 @@ enum SampleKernel {
 
 extension SIMD16 where Scalar == Float {
     /// The lanes' absolute values (the sign bits cleared).
-    var magnitudes: SIMD16<Float> {
-        unsafeBitCast(unsafeBitCast(self, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+    @inline(__always) var magnitudes: SIMD16<Float> {
+        unsafeBitCast(unsafeBitCast(self, to: SIMD16<UInt32>.self) & SIMD16<UInt32>(repeating: 0x7FFF_FFFF), to: SIMD16<Float>.self)
     }
 }
 
@@ -323,8 +323,10 @@ struct Quad {
         return SIMDMath.anyNonZero(bits.lowHalf | bits.highHalf)
     }
 
-    /// The surrogate's pseudo-derivative of every lane.
-    @inline(__always) func surrogateDerivative(_ s: SigmoidSurrogate) -> Quad {
+    /// The surrogate's pseudo-derivative of every lane. Transparent: with `@inline(__always)` the
+    /// optimiser left it a call in the backward pass, behind a `vzeroupper` that spilled the
+    /// loop's vectors around it.
+    @_transparent func surrogateDerivative(_ s: SigmoidSurrogate) -> Quad {
         Quad(low: SIMD16(lowHalf: s.derivative(low.lowHalf), highHalf: s.derivative(low.highHalf)),
              high: SIMD16(lowHalf: s.derivative(high.lowHalf), highHalf: s.derivative(high.highHalf)))
     }
