@@ -44,17 +44,6 @@ public struct FixedNoise: Equatable, Sendable {
     @inlinable
     public var counterBase: UInt64 { key ^ (set << UInt64(Self.counterBits)) }
 
-    /// The hashes of blocks `block ..< block + V.scalarCount` of step `step` of sample `sample`,
-    /// by the counters of ``blockHash(sample:step:block:steps:blocks:)`` (past the step's last
-    /// block, the next step's blocks).
-    @inlinable @inline(__always)
-    public func blockHashes<V: SIMD>(sample: Int, step: Int, block: Int, steps: Int, blocks: Int, as type: V.Type) -> V
-    where V.Scalar == UInt64 {
-        var g = V(repeating: UInt64((sample &* steps &+ step) &* blocks &+ block))
-        for lane in g.indices { g[lane] &+= UInt64(lane) }
-        return SplitMix64.mix(V(repeating: key) ^ (V(repeating: set << UInt64(Self.counterBits)) | g))
-    }
-
     /// The 24 bits below the top byte of lane `lane` of a block with hash `hash`.
     @inlinable
     public static func fineBits(hash: UInt64, lane: Int) -> UInt64 {

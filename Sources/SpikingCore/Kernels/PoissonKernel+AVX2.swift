@@ -2,15 +2,21 @@
 import _Builtin_intrinsics.intel
 
 extension PoissonKernel {
-    /// The AVX2 kernel: per step, the block hashes of the step (their bytes are the uniforms' top
-    /// bytes, channel by channel; four hashes per vector) against the comparison bytes of
-    /// ``threshold(_:)`` (from the shared table where given, else from
-    /// ``scaledProbability(_:timeSin:timeCos:channelSin:channelCos:)``, four blocks per vector),
-    /// 32 channels per compare: `top < threshold` fires, `top == threshold` is a tie that the next
-    /// 24 bits decide exactly as in ``RunPortable``. The masks come out as 32-bit words
-    /// (`vpmovmskb`), the raster's half words. The same bits as ``RunPortable``, tested.
+    /// The AVX2 kernel: 32 channels per byte compare, in chunks of ``chunkSteps`` steps, each in
+    /// four passes over buffers that stay in L1, as in ``RunBytes64``:
+    /// 1. the block hashes of the chunk, four per vector (one run of counters; byte `c` of a
+    ///    step's row is the top byte of channel `c`'s uniform);
+    /// 2. the comparison bytes of ``threshold(_:)`` and `256 p`, four blocks per vector (the
+    ///    shared table's bytes copied where it covers whole groups of 32 channels);
+    /// 3. per group of 32 channels `top <= threshold` and `top == threshold`; `vpmovmskb` gives
+    ///    the raster's half words; groups with ties are listed;
+    /// 4. the listed ties (about one lane in 256), decided by their next 24 bits.
+    /// The same bits as ``RunPortable``, tested.
     struct RunBytes: EnvelopeOperation {
         let args: Arguments
+
+        /// Steps per chunk.
+        static let chunkSteps = 16
 
         func callAsFunction<E: Envelope>(_ envelope: E) {
             args.withSharedTable { run(envelope, tableThresholds: $0, tableScaled: $1) }
@@ -21,73 +27,107 @@ extension PoissonKernel {
         private func run<E: Envelope>(_ envelope: E, tableThresholds: UnsafePointer<UInt8>?, tableScaled: UnsafePointer<Float>?) {
             let (noise, sample, words, wordsPerStep) = (args.noise, args.sample, args.words, args.wordsPerStep)
             let channels = args.channelSin.count, steps = args.timeSin.count
+            guard channels > 0 else { return words.update(repeating: 0, count: steps * wordsPerStep) }
+            precondition(wordsPerStep == (channels + 63) / 64)  // every word of the sample is written below
             let blocks = (channels + 7) / 8, groups = (channels + 31) / 32
-            words.update(repeating: 0, count: steps * wordsPerStep)
-            guard channels > 0 else { return }
-            // channels below `tabled` come from the shared table; groups from `firstGroup` are computed
-            let tableWidth = args.shared?.channels ?? 0, firstGroup = tableWidth / 32, tabled = 32 * firstGroup
-            let sb = PoissonKernel.paddedBlocks(args.channelSin, blocks: 4 * groups, as: SIMD8<Float>.self)
-            let cb = PoissonKernel.paddedBlocks(args.channelCos, blocks: 4 * groups, as: SIMD8<Float>.self)
-            // one step's hashes and comparison bytes, padded to whole groups of 32 channels
-            let hashes = UnsafeMutablePointer<SIMD4<UInt64>>.allocate(capacity: groups)
-            let thresholds = UnsafeMutablePointer<__m256i>.allocate(capacity: groups)
-            defer { hashes.deallocate(); thresholds.deallocate() }
+            // a step's row of hash bytes: one byte per channel, whole blocks; its row of comparison
+            // bytes and of 256 p: whole groups
+            let rowBytes = 8 &* blocks, thresholdBytes = 32 &* groups, chunk = Self.chunkSteps
+            // groups below `firstComputed` are copied from the shared table
+            let tableWidth = args.shared?.channels ?? 0, firstComputed = tableWidth / 32
+            // one allocation: channel phases, hashes (with a vector of padding that the last
+            // group's loads may read), comparison bytes, 256 p, the tie list
+            let phaseBytes = 128 &* groups, rowsBytes = chunk &* rowBytes &+ 32, thresholdRowsBytes = chunk &* thresholdBytes
+            let scaledBytes = 4 &* chunk &* thresholdBytes, tieCount = chunk &* groups
+            let total = 2 &* phaseBytes &+ rowsBytes &+ thresholdRowsBytes &+ scaledBytes &+ 16 &* tieCount
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 64)
+            defer { scratch.deallocate() }
+            scratch.initializeMemory(as: UInt8.self, repeating: 0, count: 2 &* phaseBytes &+ rowsBytes &+ thresholdRowsBytes)
+            let sb = scratch.bindMemory(to: SIMD8<Float>.self, capacity: 4 &* groups)
+            let cb = (scratch + phaseBytes).bindMemory(to: SIMD8<Float>.self, capacity: 4 &* groups)
+            args.channelSin.withUnsafeBytes { UnsafeMutableRawPointer(sb).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            args.channelCos.withUnsafeBytes { UnsafeMutableRawPointer(cb).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            let hashRows = scratch + 2 &* phaseBytes, thresholdRows = hashRows + rowsBytes
+            let scaledRows = (thresholdRows + thresholdRowsBytes).bindMemory(to: Float.self, capacity: chunk &* thresholdBytes)
+            let tiePending = (thresholdRows + thresholdRowsBytes + scaledBytes).bindMemory(to: UInt32.self, capacity: tieCount)
+            let tieGroup = UnsafeMutableRawPointer(tiePending + tieCount).bindMemory(to: Int.self, capacity: tieCount)
+            let hashVectors = hashRows.bindMemory(to: SIMD4<UInt64>.self, capacity: rowsBytes / 32)
             let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)
             let lastValid = channels % 32 == 0 ? ~UInt32(0) : ~(~UInt32(0) << UInt32(channels % 32))
-            for t in 0 ..< steps {
-                let sa = SIMD8<Float>(repeating: args.timeSin[t]), ca = SIMD8<Float>(repeating: args.timeCos[t])
-                for group in firstGroup ..< groups {
-                    let b = 4 &* group
-                    let b0 = PoissonKernel.truncated(envelope, timeSin: sa, timeCos: ca, channelSin: sb[b], channelCos: cb[b])
-                    let b1 = PoissonKernel.truncated(envelope, timeSin: sa, timeCos: ca, channelSin: sb[b &+ 1], channelCos: cb[b &+ 1])
-                    let b2 = PoissonKernel.truncated(envelope, timeSin: sa, timeCos: ca, channelSin: sb[b &+ 2], channelCos: cb[b &+ 2])
-                    let b3 = PoissonKernel.truncated(envelope, timeSin: sa, timeCos: ca, channelSin: sb[b &+ 3], channelCos: cb[b &+ 3])
-                    let low = _mm256_packus_epi32(b0, b1), high = _mm256_packus_epi32(b2, b3)
-                    thresholds[group] = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(low, high), order)
+            let keyAndSet = noise.counterBase
+            var t0 = 0
+            while t0 < steps {
+                let n = min(chunk, steps &- t0)
+                // 1. hashes of the counters (sample steps + t0) blocks ..< + n blocks
+                var g = SIMD4<UInt64>(repeating: UInt64((sample &* steps &+ t0) &* blocks)) &+ SIMD4(0, 1, 2, 3)
+                for v in 0 ..< (n &* blocks &+ 3) / 4 {
+                    hashVectors[v] = SplitMix64.mix(SIMD4(repeating: keyAndSet) ^ g)
+                    g &+= SIMD4(repeating: 4)
                 }
-                for group in 0 ..< groups {
-                    hashes[group] = noise.blockHashes(sample: sample, step: t, block: 4 &* group, steps: steps, blocks: blocks, as: SIMD4<UInt64>.self)
-                }
-                let row = words + t * wordsPerStep
-                for group in 0 ..< groups {
-                    let top = unsafeBitCast(hashes[group], to: __m256i.self)
-                    let threshold: __m256i
-                    if group < firstGroup {
-                        let tableRow: UnsafePointer<UInt8> = tableThresholds! + t &* tableWidth
-                        threshold = UnsafeRawPointer(tableRow + 32 &* group).loadUnaligned(as: __m256i.self)
-                    } else {
-                        threshold = thresholds[group]
+                // 2. comparison bytes and 256 p
+                for i in 0 ..< n {
+                    let t = t0 &+ i, row = thresholdRows + i &* thresholdBytes, scaled = scaledRows + i &* thresholdBytes
+                    if let tableThresholds {
+                        let from = tableThresholds + t &* tableWidth
+                        for group in 0 ..< firstComputed {
+                            (row + 32 &* group).storeBytes(of: UnsafeRawPointer(from + 32 &* group).loadUnaligned(as: SIMD32<UInt8>.self), as: SIMD32<UInt8>.self)
+                        }
                     }
-                    let atMost = _mm256_cmpeq_epi8(_mm256_min_epu8(top, threshold), top)  // top <= threshold
-                    let equal = _mm256_cmpeq_epi8(top, threshold)
-                    let valid = group == groups &- 1 ? lastValid : ~UInt32(0)
-                    let ties = UInt32(bitPattern: _mm256_movemask_epi8(equal)) & valid
-                    var fires = UInt32(bitPattern: _mm256_movemask_epi8(atMost)) & ~ties & valid
-                    var pending = ties
-                    while pending != 0 {  // about one lane in 256: the next 24 bits decide
+                    let sa = SIMD8<Float>(repeating: args.timeSin[t]), ca = SIMD8<Float>(repeating: args.timeCos[t])
+                    for group in firstComputed ..< groups {
+                        let b = 4 &* group
+                        @inline(__always) func truncated(_ k: Int) -> __m256i {
+                            let q = PoissonKernel.scaledProbability(envelope, timeSin: sa, timeCos: ca, channelSin: sb[b &+ k], channelCos: cb[b &+ k])
+                            UnsafeMutableRawPointer(scaled + 8 &* (b &+ k)).storeBytes(of: q, as: SIMD8<Float>.self)
+                            // clamped to [0, 255] (NaN -> 0: maxps returns its second operand), truncated
+                            return _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(q, _mm256_setzero_ps()), _mm256_set1_ps(255)))
+                        }
+                        let low = _mm256_packus_epi32(truncated(0), truncated(1)), high = _mm256_packus_epi32(truncated(2), truncated(3))
+                        (row + 32 &* group).storeBytes(of: _mm256_permutevar8x32_epi32(_mm256_packus_epi16(low, high), order), as: __m256i.self)
+                    }
+                }
+                // 3. compares, half words straight into the raster; groups with ties listed
+                var ties = 0
+                for i in 0 ..< n {
+                    let hashRow = hashRows + i &* rowBytes, thresholdRow = thresholdRows + i &* thresholdBytes
+                    let halves = UnsafeMutableRawPointer(words + (t0 &+ i) &* wordsPerStep)
+                    for group in 0 ..< groups {
+                        let top = hashRow.loadUnaligned(fromByteOffset: 32 &* group, as: __m256i.self)
+                        let threshold = thresholdRow.load(fromByteOffset: 32 &* group, as: __m256i.self)
+                        let atMost = _mm256_cmpeq_epi8(_mm256_min_epu8(top, threshold), top)  // top <= threshold
+                        let valid = group == groups &- 1 ? lastValid : ~UInt32(0)
+                        let pending = UInt32(bitPattern: _mm256_movemask_epi8(_mm256_cmpeq_epi8(top, threshold))) & valid
+                        halves.storeBytes(of: UInt32(bitPattern: _mm256_movemask_epi8(atMost)) & ~pending & valid,
+                                          toByteOffset: 4 &* group, as: UInt32.self)
+                        tiePending[ties] = pending
+                        tieGroup[ties] = i &* groups &+ group
+                        ties &+= Int(truncatingIfNeeded: (pending | (0 &- pending)) >> 31)  // branch-free: 1 if any tie
+                    }
+                    if groups & 1 == 1 { halves.storeBytes(of: 0, toByteOffset: 4 &* groups, as: UInt32.self) }
+                }
+                // 4. ties: the next 24 bits decide
+                for k in 0 ..< ties {
+                    var pending = tiePending[k]
+                    let i = tieGroup[k] / groups, group = tieGroup[k] &- i &* groups, t = t0 &+ i
+                    let half = UnsafeMutableRawPointer(words + t &* wordsPerStep) + 4 &* group
+                    var fires = half.load(as: UInt32.self)
+                    let fromTable = tableScaled.map { $0 + t &* tableWidth } ?? UnsafePointer(scaledRows)
+                    let computed = UnsafePointer(scaledRows + i &* thresholdBytes)
+                    repeat {
                         let lane = pending.trailingZeroBitCount
                         pending &= pending &- 1
                         let c = 32 &* group &+ lane
-                        let hash = hashes[group][lane >> 3], top = Float((hash >> UInt64(8 &* (c & 7))) & 0xFF)
-                        let q = c < tabled
-                            ? tableScaled![t &* tableWidth &+ c]
-                            : PoissonKernel.scaledProbability(envelope, timeSin: sa, timeCos: ca, channelSin: sb[c >> 3], channelCos: cb[c >> 3])[c & 7]
-                        if Float(FixedNoise.fineBits(hash: hash, lane: c & 7)) * 0x1p-24 < q - top { fires |= 1 << UInt32(lane) }
-                    }
-                    row[group >> 1] |= UInt64(fires) << UInt64(32 &* (group & 1))
+                        let hash = hashRows.load(fromByteOffset: 8 &* (i &* blocks &+ c >> 3), as: UInt64.self)
+                        let top = Float((hash >> UInt64(8 &* (c & 7))) & 0xFF)
+                        let q = (c < 32 &* firstComputed ? fromTable : computed)[c]
+                        let bit: UInt32 = Float(FixedNoise.fineBits(hash: hash, lane: c & 7)) * 0x1p-24 < q - top ? 1 : 0
+                        fires |= bit << UInt32(lane)
+                    } while pending != 0
+                    half.storeBytes(of: fires, as: UInt32.self)
                 }
+                t0 &+= n
             }
         }
-    }
-
-    /// The comparison bytes of one block as 32-bit lanes: `256 p` clamped to [0, 255] (NaN -> 0,
-    /// as `maxps` returns its second operand), truncated; ``threshold(_:)`` in AVX2.
-    @inline(__always)
-    static func truncated<E: Envelope>(
-        _ envelope: E, timeSin sa: SIMD8<Float>, timeCos ca: SIMD8<Float>, channelSin sb: SIMD8<Float>, channelCos cb: SIMD8<Float>
-    ) -> __m256i {
-        let q = scaledProbability(envelope, timeSin: sa, timeCos: ca, channelSin: sb, channelCos: cb)
-        return _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(q, _mm256_setzero_ps()), _mm256_set1_ps(255)))
     }
 }
 #endif
