@@ -204,7 +204,9 @@ enum SampleKernel {
             let base = block &* l.steps
             var gv = Quad.zero, gs = Quad.zero
             let rows = ws.rows, stepStart = ws.stepStart
-            for t in stride(from: l.steps - 2, through: 0, by: -1) {
+            // steps - 2 down to 0 (a reversed range: the optimiser left `stride(from:through:by:)` with a
+            // negative step a call per step, behind a `vzeroupper` that spilled the loop's vectors)
+            for t in (0 ..< l.steps - 1).reversed() {
                 let r = base &+ t &* 4
                 let notS = 1 - Quad(UnsafePointer(spk + r))
                 let gradCurrent = gv * notS
