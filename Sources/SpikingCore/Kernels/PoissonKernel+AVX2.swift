@@ -2,8 +2,9 @@
 import _Builtin_intrinsics.intel
 
 extension PoissonKernel {
-    /// The AVX2 kernel: 32 channels per byte compare, in chunks of ``chunkSteps`` steps, each in
-    /// four passes over buffers that stay in L1, as in ``RunBytes64``:
+    /// The AVX2 kernel: 32 channels per byte compare, in chunks of ``PoissonKernel/chunkSteps``
+    /// steps, each in four passes over buffers that stay in L1 (``PoissonKernel/ChunkScratch``), as
+    /// in ``RunBytes64``:
     /// 1. the block hashes of the chunk, four per vector (one run of counters; byte `c` of a
     ///    step's row is the top byte of channel `c`'s uniform);
     /// 2. the comparison bytes of ``threshold(_:)`` and `256 p`, four blocks per vector (the
@@ -14,9 +15,6 @@ extension PoissonKernel {
     /// The same bits as ``RunPortable``, tested.
     struct RunBytes: EnvelopeOperation {
         let args: Arguments
-
-        /// Steps per chunk.
-        static let chunkSteps = 16
 
         func callAsFunction<E: Envelope>(_ envelope: E) {
             args.withSharedTable { run(envelope, tableThresholds: $0, tableScaled: $1) }
@@ -30,40 +28,22 @@ extension PoissonKernel {
             guard channels > 0 else { return words.update(repeating: 0, count: steps * wordsPerStep) }
             precondition(wordsPerStep == (channels + 63) / 64)  // every word of the sample is written below
             let blocks = (channels + 7) / 8, groups = (channels + 31) / 32
-            // a step's row of hash bytes: one byte per channel, whole blocks; its row of comparison
-            // bytes and of 256 p: whole groups
-            let rowBytes = 8 &* blocks, thresholdBytes = 32 &* groups, chunk = Self.chunkSteps
+            let scratch = ChunkScratch(args, width: 32)
+            defer { scratch.deallocate() }
+            let (rowBytes, thresholdBytes, chunk) = (scratch.rowBytes, scratch.paddedChannels, PoissonKernel.chunkSteps)
+            let (hashRows, thresholdRows, scaledRows) = (scratch.hashRows, scratch.thresholdRows, scratch.scaledRows)
+            let (tiePending, tieGroup) = (scratch.tiePending, scratch.tieGroup)
+            let sb = scratch.channelSin.bindMemory(to: SIMD8<Float>.self, capacity: 4 &* groups)
+            let cb = scratch.channelCos.bindMemory(to: SIMD8<Float>.self, capacity: 4 &* groups)
             // groups below `firstComputed` are copied from the shared table
             let tableWidth = args.shared?.channels ?? 0, firstComputed = tableWidth / 32
-            // one allocation: channel phases, hashes (with a vector of padding that the last
-            // group's loads may read), comparison bytes, 256 p, the tie list
-            let phaseBytes = 128 &* groups, rowsBytes = chunk &* rowBytes &+ 32, thresholdRowsBytes = chunk &* thresholdBytes
-            let scaledBytes = 4 &* chunk &* thresholdBytes, tieCount = chunk &* groups
-            let total = 2 &* phaseBytes &+ rowsBytes &+ thresholdRowsBytes &+ scaledBytes &+ 16 &* tieCount
-            let scratch = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 64)
-            defer { scratch.deallocate() }
-            scratch.initializeMemory(as: UInt8.self, repeating: 0, count: 2 &* phaseBytes &+ rowsBytes &+ thresholdRowsBytes)
-            let sb = scratch.bindMemory(to: SIMD8<Float>.self, capacity: 4 &* groups)
-            let cb = (scratch + phaseBytes).bindMemory(to: SIMD8<Float>.self, capacity: 4 &* groups)
-            args.channelSin.withUnsafeBytes { UnsafeMutableRawPointer(sb).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            args.channelCos.withUnsafeBytes { UnsafeMutableRawPointer(cb).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            let hashRows = scratch + 2 &* phaseBytes, thresholdRows = hashRows + rowsBytes
-            let scaledRows = (thresholdRows + thresholdRowsBytes).bindMemory(to: Float.self, capacity: chunk &* thresholdBytes)
-            let tiePending = (thresholdRows + thresholdRowsBytes + scaledBytes).bindMemory(to: UInt32.self, capacity: tieCount)
-            let tieGroup = UnsafeMutableRawPointer(tiePending + tieCount).bindMemory(to: Int.self, capacity: tieCount)
-            let hashVectors = hashRows.bindMemory(to: SIMD4<UInt64>.self, capacity: rowsBytes / 32)
             let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)
             let lastValid = channels % 32 == 0 ? ~UInt32(0) : ~(~UInt32(0) << UInt32(channels % 32))
-            let keyAndSet = noise.counterBase
             var t0 = 0
             while t0 < steps {
                 let n = min(chunk, steps &- t0)
                 // 1. hashes of the counters (sample steps + t0) blocks ..< + n blocks
-                var g = SIMD4<UInt64>(repeating: UInt64((sample &* steps &+ t0) &* blocks)) &+ SIMD4(0, 1, 2, 3)
-                for v in 0 ..< (n &* blocks &+ 3) / 4 {
-                    hashVectors[v] = SplitMix64.mix(SIMD4(repeating: keyAndSet) ^ g)
-                    g &+= SIMD4(repeating: 4)
-                }
+                scratch.hashBlocks(noise, first: (sample &* steps &+ t0) &* blocks, count: n &* blocks, lanes: SIMD4<UInt64>(0, 1, 2, 3))
                 // 2. comparison bytes and 256 p
                 for i in 0 ..< n {
                     let t = t0 &+ i, row = thresholdRows + i &* thresholdBytes, scaled = scaledRows + i &* thresholdBytes
@@ -99,7 +79,7 @@ extension PoissonKernel {
                         let pending = UInt32(bitPattern: _mm256_movemask_epi8(_mm256_cmpeq_epi8(top, threshold))) & valid
                         halves.storeBytes(of: UInt32(bitPattern: _mm256_movemask_epi8(atMost)) & ~pending & valid,
                                           toByteOffset: 4 &* group, as: UInt32.self)
-                        tiePending[ties] = pending
+                        tiePending[ties] = UInt64(pending)
                         tieGroup[ties] = i &* groups &+ group
                         ties &+= Int(truncatingIfNeeded: (pending | (0 &- pending)) >> 31)  // branch-free: 1 if any tie
                     }
@@ -107,7 +87,7 @@ extension PoissonKernel {
                 }
                 // 4. ties: the next 24 bits decide
                 for k in 0 ..< ties {
-                    var pending = tiePending[k]
+                    var pending = UInt32(truncatingIfNeeded: tiePending[k])
                     let i = tieGroup[k] / groups, group = tieGroup[k] &- i &* groups, t = t0 &+ i
                     let half = UnsafeMutableRawPointer(words + t &* wordsPerStep) + 4 &* group
                     var fires = half.load(as: UInt32.self)

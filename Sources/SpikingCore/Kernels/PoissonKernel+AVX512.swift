@@ -3,7 +3,8 @@ import _Builtin_intrinsics.intel
 
 extension PoissonKernel {
     /// The AVX-512 kernel: ``RunBytes`` 64 channels (one raster word) at a time, in chunks of
-    /// ``chunkSteps`` steps, each in four passes over buffers that stay in L1:
+    /// ``PoissonKernel/chunkSteps`` steps, each in four passes over buffers that stay in L1
+    /// (``PoissonKernel/ChunkScratch``):
     /// 1. the block hashes of the chunk, eight per vector: the counters of consecutive steps are
     ///    consecutive, so the hashes of a chunk are one run, and byte `c` of a step's row is the
     ///    top byte of channel `c`'s uniform;
@@ -17,9 +18,6 @@ extension PoissonKernel {
     struct RunBytes64: EnvelopeOperation {
         let args: Arguments
 
-        /// Steps per chunk.
-        static let chunkSteps = 16
-
         func callAsFunction<E: Envelope>(_ envelope: E) {
             args.withSharedTable { run(envelope, tableThresholds: $0, tableScaled: $1) }
         }
@@ -32,42 +30,24 @@ extension PoissonKernel {
             guard channels > 0 else { return words.update(repeating: 0, count: steps * wordsPerStep) }
             precondition(wordsPerStep == (channels + 63) / 64)  // every word of the sample is written below
             let blocks = (channels + 7) / 8, segments = (channels + 15) / 16
-            // a step's row of hash bytes: one byte per channel, whole blocks; its row of comparison
-            // bytes: whole (aligned) words
-            let rowBytes = 8 &* blocks, thresholdBytes = 64 &* wordsPerStep, chunk = Self.chunkSteps
+            let scratch = ChunkScratch(args, width: 64)
+            defer { scratch.deallocate() }
+            let (rowBytes, thresholdBytes, chunk) = (scratch.rowBytes, scratch.paddedChannels, PoissonKernel.chunkSteps)
+            let (hashRows, thresholdRows, scaledRows) = (scratch.hashRows, scratch.thresholdRows, scratch.scaledRows)
+            let (tiePending, tieWord) = (scratch.tiePending, scratch.tieGroup)
+            let sb = scratch.channelSin.bindMemory(to: SIMD16<Float>.self, capacity: segments)
+            let cb = scratch.channelCos.bindMemory(to: SIMD16<Float>.self, capacity: segments)
             // segments below `firstComputed` are copied from the shared table
             let tableWidth = args.shared?.channels ?? 0, firstComputed = tableWidth / 16
-            // one allocation: channel phases, hashes (with a vector of padding that the last
-            // word's loads may read), comparison bytes, 256 p, the tie list
-            let phaseBytes = 64 &* segments, rowsBytes = chunk &* rowBytes &+ 64, thresholdRowsBytes = chunk &* thresholdBytes
-            let scaledBytes = 64 &* chunk &* segments, tieCount = chunk &* wordsPerStep
-            let total = 2 &* phaseBytes &+ rowsBytes &+ thresholdRowsBytes &+ scaledBytes &+ 16 &* tieCount
-            let scratch = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 64)
-            defer { scratch.deallocate() }
-            scratch.initializeMemory(as: UInt8.self, repeating: 0, count: 2 &* phaseBytes &+ rowsBytes &+ thresholdRowsBytes)
-            let sb = scratch.bindMemory(to: SIMD16<Float>.self, capacity: segments)
-            let cb = (scratch + phaseBytes).bindMemory(to: SIMD16<Float>.self, capacity: segments)
-            args.channelSin.withUnsafeBytes { UnsafeMutableRawPointer(sb).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            args.channelCos.withUnsafeBytes { UnsafeMutableRawPointer(cb).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            let hashRows = scratch + 2 &* phaseBytes, thresholdRows = hashRows + rowsBytes
-            let scaledRows = (thresholdRows + thresholdRowsBytes).bindMemory(to: Float.self, capacity: 16 &* chunk &* segments)
-            let tiePending = (thresholdRows + thresholdRowsBytes + scaledBytes).bindMemory(to: UInt64.self, capacity: tieCount)
-            let tieWord = UnsafeMutableRawPointer(tiePending + tieCount).bindMemory(to: Int.self, capacity: tieCount)
-            let hashVectors = hashRows.bindMemory(to: SIMD8<UInt64>.self, capacity: rowsBytes / 64)
             let lastValid = channels % 64 == 0 ? ~UInt64(0) : ~(~UInt64(0) << UInt64(channels % 64))
-            let keyAndSet = noise.counterBase
             var t0 = 0
             while t0 < steps {
                 let n = min(chunk, steps &- t0)
                 // 1. hashes of the counters (sample steps + t0) blocks ..< + n blocks
-                var g = SIMD8<UInt64>(repeating: UInt64((sample &* steps &+ t0) &* blocks)) &+ SIMD8(0, 1, 2, 3, 4, 5, 6, 7)
-                for v in 0 ..< (n &* blocks &+ 7) / 8 {
-                    hashVectors[v] = SplitMix64.mix(SIMD8(repeating: keyAndSet) ^ g)
-                    g &+= SIMD8(repeating: 8)
-                }
+                scratch.hashBlocks(noise, first: (sample &* steps &+ t0) &* blocks, count: n &* blocks, lanes: SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7))
                 // 2. comparison bytes and 256 p
                 for i in 0 ..< n {
-                    let t = t0 &+ i, row = thresholdRows + i &* thresholdBytes, scaled = scaledRows + i &* 16 &* segments
+                    let t = t0 &+ i, row = thresholdRows + i &* thresholdBytes, scaled = scaledRows + i &* thresholdBytes
                     if let tableThresholds {
                         let from = tableThresholds + t &* tableWidth
                         for s in 0 ..< firstComputed {
@@ -107,7 +87,7 @@ extension PoissonKernel {
                     let out = words + (t &* wordsPerStep &+ word)
                     var fires = out.pointee
                     let fromTable = tableScaled.map { $0 + t &* tableWidth } ?? UnsafePointer(scaledRows)
-                    let computed = UnsafePointer(scaledRows + i &* 16 &* segments)
+                    let computed = UnsafePointer(scaledRows + i &* thresholdBytes)
                     repeat {
                         let lane = pending.trailingZeroBitCount
                         pending &= pending &- 1
