@@ -2,7 +2,8 @@ import Foundation
 
 /// The hot loops of ``PhaseLockedPoisson``: one sample's spikes, eight channels at a time
 /// (``RunPortable``, every CPU), or 32 (64) at a time by byte compares where the build has AVX2
-/// (AVX-512): `PoissonKernel+AVX2.swift`, `PoissonKernel+AVX512.swift`. All give the same bits.
+/// (AVX-512): ``RunChunks`` (`PoissonKernel+Chunks.swift`) with the passes of
+/// `PoissonKernel+AVX2.swift` or `PoissonKernel+AVX512.swift`. All give the same bits.
 enum PoissonKernel {
     /// The arguments of one sample's encoding.
     struct Arguments {
@@ -24,64 +25,6 @@ enum PoissonKernel {
         }
     }
 
-    /// Steps per chunk of the byte kernels' passes (``ChunkScratch``).
-    static let chunkSteps = 16
-
-    /// The buffers of the byte kernels' passes over a chunk of ``chunkSteps`` steps, one
-    /// allocation per sample: the channels' phases (zero past the last channel, up to whole groups
-    /// of `width` channels, the kernels' compare width); the chunk's rows of hash bytes (one byte
-    /// per channel in whole blocks of eight, the rows consecutive, with a vector of padding that
-    /// the last group's loads may read); its rows of comparison bytes and of `256 p`, whole
-    /// groups each; and the list of groups with ties (their tie lanes and their place).
-    struct ChunkScratch {
-        let channelSin, channelCos: UnsafeMutableRawPointer
-        let hashRows, thresholdRows: UnsafeMutableRawPointer
-        let scaledRows: UnsafeMutablePointer<Float>
-        let tiePending: UnsafeMutablePointer<UInt64>
-        let tieGroup: UnsafeMutablePointer<Int>
-        /// Bytes from one step's hash row to the next: whole blocks of eight channels.
-        let rowBytes: Int
-        /// Channels of a comparison row (bytes) and of a `256 p` row (floats): whole groups.
-        let paddedChannels: Int
-        private let base: UnsafeMutableRawPointer
-
-        init(_ args: Arguments, width: Int) {
-            let channels = args.channelSin.count, chunk = PoissonKernel.chunkSteps
-            paddedChannels = (channels + width - 1) / width * width
-            rowBytes = 8 * ((channels + 7) / 8)
-            let phaseBytes = 4 * paddedChannels, hashBytes = chunk * rowBytes + 64, thresholdBytes = chunk * paddedChannels
-            let scaledBytes = 4 * chunk * paddedChannels, ties = chunk * (paddedChannels / width)
-            base = UnsafeMutableRawPointer.allocate(byteCount: 2 * phaseBytes + hashBytes + thresholdBytes + scaledBytes + 16 * ties,
-                                                    alignment: 64)
-            base.initializeMemory(as: UInt8.self, repeating: 0, count: 2 * phaseBytes + hashBytes + thresholdBytes)
-            let (sin, cos) = (base, base + phaseBytes)
-            args.channelSin.withUnsafeBytes { sin.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            args.channelCos.withUnsafeBytes { cos.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            (channelSin, channelCos) = (sin, cos)
-            hashRows = base + 2 * phaseBytes
-            thresholdRows = hashRows + hashBytes
-            scaledRows = (thresholdRows + thresholdBytes).bindMemory(to: Float.self, capacity: chunk * paddedChannels)
-            tiePending = (thresholdRows + thresholdBytes + scaledBytes).bindMemory(to: UInt64.self, capacity: ties)
-            tieGroup = UnsafeMutableRawPointer(tiePending + ties).bindMemory(to: Int.self, capacity: ties)
-        }
-
-        /// Pass 1: the hashes of the `count` consecutive block counters from `first` into the hash
-        /// rows, `V.scalarCount` per vector (`lanes` is `0, 1, 2, ...`).
-        @inline(__always)
-        func hashBlocks<V: SIMD>(_ noise: FixedNoise, first: Int, count: Int, lanes: V) where V.Scalar == UInt64 {
-            let width = V.scalarCount
-            let vectors = hashRows.bindMemory(to: V.self, capacity: (PoissonKernel.chunkSteps * rowBytes + 64) / MemoryLayout<V>.stride)
-            let base = V(repeating: noise.counterBase), step = V(repeating: UInt64(width))
-            var g = V(repeating: UInt64(first)) &+ lanes
-            for v in 0 ..< (count &+ width &- 1) / width {
-                vectors[v] = SplitMix64.mix(base ^ g)
-                g &+= step
-            }
-        }
-
-        func deallocate() { base.deallocate() }
-    }
-
     /// Writes the spikes of sample `sample` (its noise counters) into `buffer` (`steps x
     /// wordsPerStep` words, cleared first); bits past the last channel stay 0.
     static func encode(
@@ -90,20 +33,22 @@ enum PoissonKernel {
         shared: PhaseLockedPoisson.SharedChannels?, kernel: PhaseLockedPoisson.Kernel
     ) {
         precondition(timeSin.count == timeCos.count && channelSin.count == channelCos.count)
-        precondition(buffer.count == timeSin.count * wordsPerStep && channelSin.count <= wordsPerStep * 64)
+        // the raster's layout: the byte kernels write every word of the sample
+        precondition(buffer.count == timeSin.count * wordsPerStep && wordsPerStep == (channelSin.count + 63) / 64)
         guard let words = buffer.baseAddress else { return }
+        guard !channelSin.isEmpty else { return words.update(repeating: 0, count: buffer.count) }
         let args = Arguments(timeSin: timeSin, timeCos: timeCos, channelSin: channelSin, channelCos: channelCos,
                              noise: noise, sample: sample, words: words, wordsPerStep: wordsPerStep, shared: shared)
         switch kernel {
         case .avx512:
             #if SPIKELOC_AVX512
-            withEnvelope(of: encoder, RunBytes64(args: args))
+            withEnvelope(of: encoder, RunChunks<Bytes64>(args: args))
             #else
             preconditionFailure("PoissonKernel: this build has no AVX-512 kernel")
             #endif
         case .avx2:
             #if SPIKELOC_AVX2
-            withEnvelope(of: encoder, RunBytes(args: args))
+            withEnvelope(of: encoder, RunChunks<Bytes32>(args: args))
             #else
             preconditionFailure("PoissonKernel: this build has no AVX2 kernel")
             #endif
