@@ -305,14 +305,13 @@ struct Quad {
         let beta = surrogate.beta
         let limit = SIMD16<Float>(repeating: 80)
         let tinyLow = -beta * x.low .>= limit, tinyHigh = -beta * x.high .>= limit
-        guard droppingNegligibleTerms, beta > 0, beta.isFinite, anyLane(tinyLow, tinyHigh) else { return y + gs * x.surrogateDerivative(surrogate) }
         @inline(__always) func negligible(_ y: SIMD16<Float>, _ gs: SIMD16<Float>) -> SIMDMask<SIMD16<Int32>> {
             let absY = y.magnitudes, absGs = gs.magnitudes
             return (absGs * beta .< absY * 0x1p88) .& (absY .>= SIMD16(repeating: 0x1p-126))
         }
-        guard !anyLane(tinyLow .& .!negligible(y.low, gs.low), tinyHigh .& .!negligible(y.high, gs.high)) else {
-            return y + gs * x.surrogateDerivative(surrogate)
-        }
+        let dropping = droppingNegligibleTerms && beta > 0 && beta.isFinite && anyLane(tinyLow, tinyHigh)
+            && !anyLane(tinyLow .& .!negligible(y.low, gs.low), tinyHigh .& .!negligible(y.high, gs.high))
+        guard dropping else { return y + gs * x.surrogateDerivative(surrogate) }
         let safe = Quad(low: x.low.replacing(with: 0, where: tinyLow), high: x.high.replacing(with: 0, where: tinyHigh))
         let d = safe.surrogateDerivative(surrogate)
         return y + gs * Quad(low: d.low.replacing(with: 0, where: tinyLow), high: d.high.replacing(with: 0, where: tinyHigh))
